@@ -1,0 +1,19 @@
+/**
+ * Cross-cutting tests against real services. Each project is one kind of test (see README.md here).
+ * They run one file at a time: every file starts its own real MLflow / OpenID provider / PAPI double.
+ */
+const shared = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }] },
+  testTimeout: 120_000,
+};
+export default {
+  maxWorkers: 1,
+  projects: [
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/integration/**/*.test.ts'] },
+    { ...shared, displayName: 'deploy', testMatch: ['<rootDir>/deploy/**/*.test.ts'] },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.test.ts'] },
+  ],
+};

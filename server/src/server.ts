@@ -1,0 +1,59 @@
+/**
+ * Wires a validated config to real collaborators and listens. Used by `main.ts`, by the demo and by the
+ * integration tests (which start the real server in-process on port 0).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.js';
+import { createApp } from './app.js';
+import { createOidc } from './auth/oidc.js';
+import { createSessionStore } from './auth/session-store.js';
+import { createMlflowClient } from './mlflow/client.js';
+import { createPapiClient } from './secrets/papi-client.js';
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: { logger?: Logger; host?: string; port?: number } = {}): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const oidc = createOidc(config, logger);
+  const sessions = createSessionStore({ databaseUrl: config.session.databaseUrl, onError: (err) => logger.error({ err: err.message }, 'session store error') });
+  const mlflow = createMlflowClient({ baseUrl: config.mlflow.url, username: config.mlflow.adminUsername, password: config.mlflow.adminPassword });
+  const papi = config.vault ? createPapiClient(config.vault) : undefined;
+  const app = createApp(config, {
+    logger,
+    oidc,
+    mlflow,
+    papi,
+    sessionStore: sessions.store,
+    readinessChecks: sessions.kind === 'postgres' ? { sessions: () => sessions.check() } : undefined,
+  });
+  // Discovery runs in the background and retries: a provider that is down must not stop the start.
+  void oidc.discover();
+
+  const server = app.listen(options.port ?? config.port, options.host ?? '0.0.0.0');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  logger.info({ url: `${url}${config.basePath}/`, sessions: sessions.kind }, 'MLflow sign-up service listening');
+
+  return {
+    url,
+    server,
+    async close() {
+      oidc.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await sessions.close();
+    },
+  };
+}

@@ -7,10 +7,11 @@ const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }] },
-  testTimeout: 120_000,
 };
 export default {
   maxWorkers: 1,
+  // A global option (ignored inside projects): real services take seconds to start.
+  testTimeout: 180_000,
   projects: [
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/integration/**/*.test.ts'] },
     { ...shared, displayName: 'deploy', testMatch: ['<rootDir>/deploy/**/*.test.ts'] },

@@ -27,7 +27,9 @@ const INSTALL_STEPS: Record<string, string[][]> = {
     ['mlflow[auth]==3.17.2', 'psycopg2-binary'],
     ['--no-deps', 'mlflow==3.18.0'],
   ],
-  '2.21.2': [['mlflow[auth]==2.21.2', 'psycopg2-binary']],
+  // 2.21.2 only bounds SQLAlchemy below 3, but SQLAlchemy 2.1 removed `FallbackAsyncAdaptedQueuePool`, which
+  // 2.21.2's `mlflow.store.db.utils` imports: with 2.1.x the server dies at start ("Error initializing backend store").
+  '2.21.2': [['mlflow[auth]==2.21.2', 'psycopg2-binary', 'sqlalchemy<2.1']],
 };
 
 export interface MlflowInstall {

@@ -36,7 +36,10 @@ function fromMlflow(err: unknown, action: string): never {
       throw new AppError(409, 'already_registered', 'You already have an MLflow account.');
     }
     if (err.status === 400) {
-      const detail = mlflowErrorMessage(err);
+      // Only MLflow's own short password rule is passed on: other messages can carry internals
+      // (MLflow 2.x puts SQL statements and password hashes in some of them).
+      const message = mlflowErrorMessage(err);
+      const detail = message && /^Password [^\n]{0,160}$/.test(message) ? message : undefined;
       throw new AppError(422, 'weak_password', `MLflow refused the password${detail ? `: ${detail}` : '.'}`, [
         { field: 'password', message: detail ?? 'MLflow refused this password.' },
       ]);

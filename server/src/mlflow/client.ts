@@ -97,13 +97,21 @@ export function createMlflowClient(options: MlflowClientOptions) {
       }
     },
 
-    /** Asks MLflow whether these credentials sign in, exactly as an MLflow client would. */
+    /**
+     * Asks MLflow whether these credentials sign in, exactly as an MLflow client would. MLflow 3 has
+     * `users/current`; MLflow 2.x lacks it (404), where reading one's own user is the equivalent.
+     */
     async checkCredentials(username: string, password: string): Promise<CredentialCheck> {
+      const headers = { Authorization: basicAuth(username, password) };
       try {
-        const { body } = await request('/api/2.0/mlflow/users/current', {
-          headers: { Authorization: basicAuth(username, password) },
-        });
-        return { ok: true, user: pick(userEnvelope.parse(body).user) };
+        try {
+          const { body } = await request('/api/2.0/mlflow/users/current', { headers });
+          return { ok: true, user: pick(userEnvelope.parse(body).user) };
+        } catch (err) {
+          if (!(err instanceof UpstreamError && err.status === 404)) throw err;
+          const { body } = await request('/api/2.0/mlflow/users/get', { headers, query: { username } });
+          return { ok: true, user: pick(userEnvelope.parse(body).user) };
+        }
       } catch (err) {
         if (err instanceof UpstreamError && (err.status === 401 || err.status === 403)) return { ok: false, status: err.status };
         throw err;

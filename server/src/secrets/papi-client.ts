@@ -25,13 +25,16 @@ export interface PapiClientOptions {
 export function createPapiClient(options: PapiClientOptions) {
   const request = createHttp('PAPI', options.apiUrl, options.fetch, options.timeoutMs);
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const parentFolder = options.secretPath.replace(/\/[^/]*$/, '') || undefined;
 
   return {
     /** The stored credentials; `null` when there is none (or it lacks username/password). */
     async readCredentials(accessToken: string): Promise<StoredCredentials | null> {
+      // PAPI lists what lies *below* `subpath` (a Vault folder), keyed by full path: ask for the folder
+      // holding the secret, then pick the secret out of the listing.
       const { body } = await request('/secrets', {
         headers: bearer(accessToken),
-        query: { vo: options.vo, subpath: options.secretPath },
+        query: { vo: options.vo, subpath: parentFolder },
       });
       if (!body || typeof body !== 'object') {
         throw new UpstreamError('PAPI', 200, 'PAPI answered GET /secrets with something other than an object', body);

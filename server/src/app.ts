@@ -19,6 +19,10 @@ import { createAccountRouter } from './account/routes.js';
 import { createAccountService } from './account/service.js';
 import { createHealthRouter } from './health/routes.js';
 import { createSpaRouter } from './spa/static.js';
+import { createDirectory } from './sharing/directory.js';
+import { lazyPermissionsApi } from './sharing/permissions.js';
+import { createSharingService } from './sharing/service.js';
+import { createSharingRouter } from './sharing/routes.js';
 import type { MlflowClient } from './mlflow/client.js';
 import type { PapiClient } from './secrets/papi-client.js';
 import './auth/session-data.js';
@@ -117,6 +121,12 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
   const currentUser = createCurrentUser(config, deps.oidc, deps.logger);
   const accounts = createAccountService({ mlflow: deps.mlflow, papi: deps.papi, adminUsername: config.mlflow.adminUsername, logger: deps.logger });
   api.use('/me', currentUser, createAccountRouter(config, accounts, csrf));
+  const directory = createDirectory(deps.mlflow);
+  const permissions = lazyPermissionsApi(deps.mlflow, config.mlflow.adminUsername, (name) => directory.isPrompt(name));
+  // Learn the MLflow generation early; a failure here is retried on first use.
+  permissions().catch(() => undefined);
+  const sharing = createSharingService({ mlflow: deps.mlflow, directory, permissions });
+  api.use(createSharingRouter(sharing, currentUser));
   api.use(notFoundHandler);
   base.use('/api', api);
 

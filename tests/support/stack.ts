@@ -149,11 +149,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const result = loadConfig(env);
       if (!result.ok) throw new Error(`test configuration refused:\n${result.errors.join('\n')}`);
       const bff = await startServer(result.config, { logger: silent, host: '127.0.0.1', port });
-      // Tests start signing in at once: wait for discovery like /readyz would.
-      for (let i = 0; i < 100; i++) {
-        const r = await fetch(`${origin}/readyz`).then((x) => x.json() as Promise<{ checks: { provider: { ok: boolean } } }>);
-        if (r.checks.provider.ok) break;
-        await new Promise((res) => setTimeout(res, 100));
+      try {
+        // Tests start signing in at once: wait for discovery like /readyz would. A keep-alive socket of
+        // the previous server may still be pooled after a restart, so a failed fetch is simply retried.
+        for (let i = 0; ; i++) {
+          const r = await fetch(`${origin}/readyz`)
+            .then((x) => x.json() as Promise<{ checks: { provider: { ok: boolean } } }>)
+            .catch(() => undefined);
+          if (r?.checks.provider.ok || (i >= 50 && r)) break;
+          if (i > 100) throw new Error('the BFF did not answer /readyz');
+          await new Promise((res) => setTimeout(res, 100));
+        }
+      } catch (err) {
+        await bff.close();
+        throw err;
       }
       return { bff, config: result.config };
     };

@@ -87,6 +87,7 @@ const rawSchema = z.object({
 
   SESSION_SECRET: optionalText,
   SESSION_DATABASE_URL: optionalText,
+  SESSION_PRUNE_INTERVAL_SECONDS: optionalText,
   PASSWORD_MIN_LENGTH: optionalText,
 });
 
@@ -128,6 +129,8 @@ export interface Config {
     secret: string;
     /** PostgreSQL URL for a shared session store; absent: a bounded in-memory store (one instance only). */
     databaseUrl: string | undefined;
+    /** How often expired sessions are deleted from the store. */
+    pruneIntervalSeconds: number;
     cookieSecure: boolean;
     maxAgeMs: number;
   };
@@ -202,6 +205,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const basePath = normaliseBasePath(raw.BASE_PATH, errors);
   const port = parseIntInRange('PORT', raw.PORT, 3000, 1, 65535, errors);
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY, errors);
+  const pruneIntervalSeconds = parseIntInRange('SESSION_PRUNE_INTERVAL_SECONDS', raw.SESSION_PRUNE_INTERVAL_SECONDS, 900, 1, 86_400, errors);
   const passwordMinLength = parseIntInRange('PASSWORD_MIN_LENGTH', raw.PASSWORD_MIN_LENGTH, 12, MIN_PASSWORD_LENGTH, 256, errors);
 
   const scopes = splitList(raw.OIDC_SCOPE ?? 'openid email profile');
@@ -278,7 +282,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     eligibility: { rule, requireVerifiedEmail: raw.REQUIRE_VERIFIED_EMAIL },
     vault,
     links: { privacyPolicyUrl: raw.PRIVACY_POLICY_URL, termsOfUseUrl: raw.TERMS_OF_USE_URL },
-    session: { secret, databaseUrl: raw.SESSION_DATABASE_URL, cookieSecure, maxAgeMs: 12 * 60 * 60 * 1000 },
+    session: { secret, databaseUrl: raw.SESSION_DATABASE_URL, pruneIntervalSeconds, cookieSecure, maxAgeMs: 12 * 60 * 60 * 1000 },
     password: { minLength: passwordMinLength, maxLength: 256 },
   };
   return { ok: true, config: deepFreeze(config), warnings };

@@ -21,7 +21,7 @@ export interface RunningServer {
 export async function startServer(config: Config, options: { logger?: Logger; host?: string; port?: number } = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const oidc = createOidc(config, logger);
-  const sessions = createSessionStore({ databaseUrl: config.session.databaseUrl, onError: (err) => logger.error({ err: err.message }, 'session store error') });
+  const sessions = createSessionStore({ databaseUrl: config.session.databaseUrl, pruneIntervalSeconds: config.session.pruneIntervalSeconds, onError: (err) => logger.error({ err: err.message }, 'session store error') });
   const mlflow = createMlflowClient({ baseUrl: config.mlflow.url, username: config.mlflow.adminUsername, password: config.mlflow.adminPassword });
   const papi = config.vault ? createPapiClient(config.vault) : undefined;
   const app = createApp(config, {

@@ -41,7 +41,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStoreHa
       kind: 'postgres',
       async check() {
         try {
-          await pool.query('SELECT 1');
+          // A read through the store also creates its table on first use, so a ready replica has it.
+          await new Promise<void>((resolve, reject) => store.get('readiness-probe', (err) => (err ? reject(err) : resolve())));
           return { ok: true, message: 'The session database answers.' };
         } catch (err) {
           return { ok: false, message: `The session database cannot be reached (SESSION_DATABASE_URL): ${(err as Error).message}` };

@@ -2,7 +2,7 @@
  * What the server-side session holds. Tokens live here and only here: the browser gets an opaque,
  * HttpOnly session cookie and nothing else.
  */
-import type { Claims } from './eligibility.js';
+import type { TokenResult } from './oidc.js';
 
 /** A sign-in in progress, keyed by its `state` so that two tabs signing in at once do not clash. */
 export interface PendingLogin {
@@ -12,16 +12,9 @@ export interface PendingLogin {
   createdAt: number;
 }
 
-export interface SignedInUser {
+/** The person's tokens and merged claims (ID token + userinfo), refreshed at every token refresh. */
+export interface SignedInUser extends TokenResult {
   issuer: string;
-  sub: string;
-  /** ID token and userinfo claims merged, refreshed at sign-in and at every token refresh. */
-  claims: Claims;
-  accessToken: string;
-  refreshToken: string | undefined;
-  idToken: string | undefined;
-  /** When the access token expires (ms since epoch). */
-  expiresAt: number;
 }
 
 declare module 'express-session' {

@@ -1,0 +1,168 @@
+/**
+ * The BFF's JSON shapes, as written in docs/api.md. Names stay `snake_case`, like the wire format, so that
+ * the contract can be compared line by line.
+ */
+
+export interface PasswordPolicy {
+  min_length: number;
+  max_length: number;
+}
+
+/** `GET /api/config`: what anyone may know before signing in. */
+export interface PublicConfig {
+  mlflow_url: string;
+  privacy_policy_url: string | null;
+  terms_of_use_url: string | null;
+  vault_enabled: boolean;
+  password_policy: PasswordPolicy;
+}
+
+export type IneligibleCode = 'not_eligible' | 'email_missing' | 'email_not_verified';
+
+export interface SignedInUser {
+  email: string | null;
+  name: string | null;
+  eligible: boolean;
+  ineligible: { code: IneligibleCode; message: string } | null;
+}
+
+export interface MlflowAccount {
+  id: number;
+  username: string;
+  is_admin: boolean;
+}
+
+/**
+ * Whether Vault holds a copy of the MLflow credentials that matches them.
+ * `disabled`: this deployment does not use Vault.
+ */
+export type VaultStatus = 'disabled' | 'in_sync' | 'out_of_sync' | 'missing' | 'unavailable';
+
+export interface ServiceLinks {
+  mlflow: string;
+  privacy_policy: string | null;
+  terms_of_use: string | null;
+}
+
+/** `GET /api/me`. */
+export interface Me {
+  user: SignedInUser;
+  account: MlflowAccount | null;
+  vault: { status: VaultStatus };
+  password_policy: PasswordPolicy;
+  links: ServiceLinks;
+  csrf_token: string;
+}
+
+/** `POST /api/me` → 201. */
+export interface Registration {
+  account: MlflowAccount;
+  vault: { status: VaultStatus };
+}
+
+/** `POST /auth/logout` with `Accept: application/json`. */
+export interface Logout {
+  redirect_to: string;
+}
+
+/** One entry of a 422 answer's `error.fields`. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** The error codes docs/api.md names, plus the ones this client makes up for failures without an answer. */
+export type ApiErrorCode =
+  | 'invalid_json'
+  | 'not_authenticated'
+  | 'session_expired'
+  | 'csrf'
+  | IneligibleCode
+  | 'forbidden'
+  | 'not_registered'
+  | 'user_not_registered'
+  | 'already_registered'
+  | 'last_manager'
+  | 'resource_not_found'
+  | 'grant_not_found'
+  | 'permission_not_supported'
+  | 'not_supported_by_mlflow'
+  | 'payload_too_large'
+  | 'validation_failed'
+  | 'weak_password'
+  | 'vault_failed'
+  | 'vault_out_of_sync'
+  | 'mlflow_unavailable'
+  | 'provider_unavailable'
+  | ClientErrorCode;
+
+/** Codes for failures that never reached a well-formed answer from the BFF. */
+export type ClientErrorCode = 'network_error' | 'timeout' | 'unexpected_response';
+
+/** What can be shared: `{type}` in the sharing routes. */
+export type ResourceType = 'experiment' | 'registered_model' | 'prompt';
+
+/** A permission that can be granted, weakest first. `USE` exists from MLflow 3.13 on. */
+export type Permission = 'READ' | 'USE' | 'EDIT' | 'MANAGE';
+
+/** What someone may do on a resource, all grants counted. */
+export type EffectivePermission = Permission | 'NO_PERMISSIONS';
+
+/** What the MLflow server behind the BFF can do about sharing. */
+export interface SharingCapabilities {
+  /** `legacy`: MLflow before 3.13. */
+  generation: 'rbac' | 'legacy';
+  /** False before MLflow 3.13: people can only be looked up one by one. */
+  can_list_collaborators: boolean;
+  /** The permissions that may be granted, weakest first. */
+  permissions: Permission[];
+}
+
+/** One row of `GET /api/resources`: a resource the person holds a grant on, or a role's pattern grant. */
+export interface SharedResource {
+  /** Experiment id, model or prompt name; for pattern rows the pattern (e.g. `*`). */
+  id: string;
+  /** Null for pattern rows. */
+  name: string | null;
+  permission: EffectivePermission;
+  can_manage: boolean;
+  via: 'direct' | 'role';
+  role: string | null;
+  /** A role grant on every resource matching `id` (e.g. `*`), not one resource. */
+  pattern: boolean;
+}
+
+/** `GET /api/resources?type=…`. */
+export interface ResourceList {
+  type: ResourceType;
+  capabilities: SharingCapabilities;
+  resources: SharedResource[];
+}
+
+/** One entry of `GET /api/{type}/{id}/collaborators`. */
+export interface Collaborator {
+  username: string;
+  permission: EffectivePermission;
+  via: 'direct' | 'role';
+  role: string | null;
+}
+
+/** `GET /api/{type}/{id}/collaborators`. */
+export interface CollaboratorList {
+  collaborators: Collaborator[];
+}
+
+/** `GET /api/{type}/{id}/collaborators/{username}`. */
+export interface CollaboratorLookup {
+  username: string;
+  /** The person's direct grant, or null. */
+  permission: Permission | null;
+  /** Roles included. */
+  effective_permission: EffectivePermission;
+}
+
+/** `PUT /api/{type}/{id}/collaborators/{username}` → 200 or 201. */
+export interface Grant {
+  username: string;
+  permission: Permission;
+}

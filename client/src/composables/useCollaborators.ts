@@ -1,0 +1,147 @@
+import { computed, ref } from 'vue';
+import {
+  ApiError,
+  type CollaboratorLookup,
+  type EffectivePermission,
+  type Grant,
+  type Permission,
+  type ResourceType,
+  type SharingCapabilities,
+} from '../api';
+import { useSharingStore } from '../stores/sharing';
+
+/** The resource whose access is being managed. */
+export interface ShareTarget {
+  type: ResourceType;
+  id: string;
+  /** What to call it (its name). */
+  name: string;
+  capabilities: SharingCapabilities;
+}
+
+/** One grant someone holds on the resource. Only `direct` ones can be changed or removed here. */
+export interface AccessRow {
+  username: string;
+  permission: EffectivePermission;
+  via: 'direct' | 'role';
+  role: string | null;
+}
+
+/**
+ * How people are shown:
+ * - `list`: everyone with a grant (MLflow 3.13+);
+ * - `lookup`: MLflow before 3.13 cannot list them, so people are looked up one by one by email; the rows
+ *   are then the people looked up or changed since the panel opened.
+ */
+export type CollaboratorMode = 'list' | 'lookup';
+
+const sameTarget = (a: ShareTarget | null, b: ShareTarget | null) => !!a && !!b && a.type === b.type && a.id === b.id;
+
+function byPerson(a: AccessRow, b: AccessRow): number {
+  return a.username.localeCompare(b.username) || Number(a.via === 'role') - Number(b.via === 'role') || (a.role ?? '').localeCompare(b.role ?? '');
+}
+
+/**
+ * Who may use one resource, and the actions on it, for the "Manage access" panel. `load()` never rejects
+ * (its failure is `loadError`); the other actions reject with an `ApiError` whose message can be shown.
+ * A 501 `not_supported_by_mlflow` from the list switches to `lookup` mode, like
+ * `capabilities.can_list_collaborators: false` does up front.
+ */
+export function useCollaborators(target: () => ShareTarget | null) {
+  const sharing = useSharingStore();
+  const mode = ref<CollaboratorMode>('list');
+  const rows = ref<AccessRow[]>([]);
+  const loading = ref(false);
+  const loadError = ref<ApiError | null>(null);
+  let generation = 0;
+
+  function current(): ShareTarget {
+    const t = target();
+    if (!t) throw new ApiError(0, 'unexpected_response', 'Choose what to share first.');
+    return t;
+  }
+
+  /** Applies `update` to the rows if the panel still shows `t` (it may have moved on meanwhile). */
+  function whileOn(t: ShareTarget, update: () => void): void {
+    if (sameTarget(t, target())) update();
+  }
+
+  function putDirect(username: string, permission: Permission): void {
+    const others = rows.value.filter((r) => !(r.username === username && r.via === 'direct'));
+    rows.value = [...others, { username, permission, via: 'direct', role: null }];
+  }
+
+  function dropDirect(username: string): void {
+    rows.value = rows.value.filter((r) => !(r.username === username && r.via === 'direct'));
+  }
+
+  /** Starts over for the current target: lists its collaborators, or prepares the lookup. */
+  async function load(): Promise<void> {
+    const t = target();
+    const mine = ++generation;
+    rows.value = [];
+    loadError.value = null;
+    loading.value = false;
+    if (!t) return;
+    if (!t.capabilities.can_list_collaborators) {
+      mode.value = 'lookup';
+      return;
+    }
+    mode.value = 'list';
+    loading.value = true;
+    try {
+      const list = await sharing.collaborators(t.type, t.id);
+      if (mine === generation) rows.value = list.map(({ username, permission, via, role }) => ({ username, permission, via, role }));
+    } catch (e) {
+      if (mine !== generation) return;
+      if (e instanceof ApiError && e.code === 'not_supported_by_mlflow') mode.value = 'lookup';
+      else loadError.value = e instanceof ApiError ? e : new ApiError(0, 'unexpected_response', String(e));
+    } finally {
+      if (mine === generation) loading.value = false;
+    }
+  }
+
+  /** One person's permission on the resource; in `lookup` mode their direct grant joins the rows. */
+  async function lookup(username: string): Promise<CollaboratorLookup> {
+    const t = current();
+    const found = await sharing.lookup(t.type, t.id, username);
+    whileOn(t, () => {
+      if (mode.value !== 'lookup') return;
+      if (found.permission) putDirect(found.username, found.permission);
+      else dropDirect(found.username);
+    });
+    return found;
+  }
+
+  /** Gives `username` the permission, or changes theirs. */
+  async function share(username: string, permission: Permission): Promise<Grant> {
+    const t = current();
+    const grant = await sharing.share(t.type, t.id, username, permission);
+    whileOn(t, () => putDirect(grant.username, grant.permission));
+    return grant;
+  }
+
+  /** Removes `username`'s direct grant. When they had none any more, the row goes and the error says so. */
+  async function remove(username: string): Promise<void> {
+    const t = current();
+    try {
+      await sharing.unshare(t.type, t.id, username);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'grant_not_found') whileOn(t, () => dropDirect(username));
+      throw e;
+    }
+    whileOn(t, () => dropDirect(username));
+  }
+
+  return {
+    mode: computed(() => mode.value),
+    /** Sorted by person, each person's direct grant before those through roles. */
+    rows: computed(() => [...rows.value].sort(byPerson)),
+    loading: computed(() => loading.value),
+    loadError: computed(() => loadError.value),
+    load,
+    lookup,
+    share,
+    remove,
+  };
+}

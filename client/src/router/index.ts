@@ -1,0 +1,124 @@
+import {
+  createRouter,
+  createWebHistory,
+  type RouteLocationNormalized,
+  type RouteLocationRaw,
+  type RouteRecordRaw,
+  type Router,
+  type RouterHistory,
+} from 'vue-router';
+import { basePath } from '../api';
+import { useAccountStore, type Phase } from '../stores/account';
+
+/** Who may see a page: people in one {@link Phase}, or anyone. */
+export type Access = 'signed_out' | 'ineligible' | 'unregistered' | 'registered' | 'any';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** The page's part of `document.title`. */
+    title: string;
+    access: Access;
+  }
+}
+
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/',
+    name: 'welcome',
+    component: () => import('../views/WelcomeView.vue'),
+    meta: { title: 'Sign in', access: 'signed_out' },
+  },
+  {
+    path: '/not-eligible',
+    name: 'not-eligible',
+    component: () => import('../views/NotEligibleView.vue'),
+    meta: { title: 'Registration not available', access: 'ineligible' },
+  },
+  {
+    path: '/register',
+    name: 'register',
+    component: () => import('../views/RegisterView.vue'),
+    meta: { title: 'Create your account', access: 'unregistered' },
+  },
+  {
+    path: '/account',
+    name: 'account',
+    component: () => import('../views/AccountView.vue'),
+    meta: { title: 'Your account', access: 'registered' },
+  },
+  {
+    path: '/sharing',
+    name: 'sharing',
+    component: () => import('../views/SharingView.vue'),
+    meta: { title: 'Sharing', access: 'registered' },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('../views/NotFoundView.vue'),
+    meta: { title: 'Page not found', access: 'any' },
+  },
+];
+
+export const APP_NAME = 'MLflow account';
+
+/** The page each phase belongs on. */
+export function homeFor(phase: Phase): RouteLocationRaw {
+  switch (phase) {
+    case 'ineligible':
+      return { name: 'not-eligible' };
+    case 'unregistered':
+      return { name: 'register' };
+    case 'registered':
+      return { name: 'account' };
+    default:
+      return { name: 'welcome' };
+  }
+}
+
+/**
+ * A `returnTo` query value that is safe to follow: a path of this app (not a URL, not `//host`) that does not
+ * lead back to the sign-in page. Anything else gives `undefined`.
+ */
+export function safeReturnTo(router: Router, value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) {
+    return undefined;
+  }
+  const target = router.resolve(value);
+  if (target.matched.length === 0 || target.meta.access === 'signed_out') return undefined;
+  return target.fullPath;
+}
+
+/**
+ * The app's one guard: learns who is signed in (once), then keeps everyone on the pages of their phase.
+ * Signed-out people are sent to the start page with the page they asked for as `returnTo`, which the
+ * sign-in button hands to the BFF so that the provider's callback brings them back to it.
+ */
+async function guard(router: Router, to: RouteLocationNormalized): Promise<true | RouteLocationRaw> {
+  const account = useAccountStore();
+  await account.ensureLoaded();
+  const { access } = to.meta;
+  const phase = account.phase;
+  if (access === 'any') return true;
+
+  const signedIn = phase === 'ineligible' || phase === 'unregistered' || phase === 'registered';
+  if (!signedIn) {
+    return access === 'signed_out' ? true : { name: 'welcome', query: { returnTo: to.fullPath } };
+  }
+  if (access === 'signed_out') return safeReturnTo(router, to.query.returnTo) ?? homeFor(phase);
+  return access === phase ? true : homeFor(phase);
+}
+
+/** Builds the router; tests pass a memory history. */
+export function createAppRouter(history: RouterHistory = createWebHistory(basePath)): Router {
+  const router = createRouter({
+    history,
+    routes,
+    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  });
+  router.beforeEach((to) => guard(router, to));
+  router.afterEach((to) => {
+    document.title = `${to.meta.title} · ${APP_NAME}`;
+  });
+  return router;
+}

@@ -1,0 +1,224 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../api';
+import { navigateTo } from '../../api/navigation';
+import { apiError, fakeBff, json, meFixture } from '../../testing/fakeFetch';
+import { useAccountStore } from '../account';
+
+vi.mock('../../api/navigation', () => ({
+  navigateTo: vi.fn(),
+  currentPath: () => '/signup/account?tab=1',
+}));
+
+beforeEach(() => {
+  setActivePinia(createPinia());
+  vi.mocked(navigateTo).mockClear();
+});
+
+describe('useAccountStore.load', () => {
+  it('when /api/me answers with an account, then the phase is registered and the account is exposed', async () => {
+    fakeBff({ 'GET /api/me': json(200, meFixture()) });
+    const store = useAccountStore();
+
+    await store.load();
+
+    expect(store.phase).toBe('registered');
+    expect(store.account).toEqual({ id: 3, username: 'ada@example.org', is_admin: false });
+    expect(store.vaultStatus).toBe('in_sync');
+    expect(store.passwordPolicy).toEqual({ min_length: 12, max_length: 256 });
+  });
+
+  it('when the person has no account, then the phase is unregistered', async () => {
+    fakeBff({ 'GET /api/me': json(200, meFixture({ account: null })) });
+    const store = useAccountStore();
+
+    await store.load();
+
+    expect(store.phase).toBe('unregistered');
+  });
+
+  it('when the person is not eligible, then the phase is ineligible, even with an account', async () => {
+    const user = {
+      email: null,
+      name: 'Ada',
+      eligible: false,
+      ineligible: { code: 'email_missing' as const, message: 'No email address was shared.' },
+    };
+    fakeBff({ 'GET /api/me': json(200, meFixture({ user })) });
+    const store = useAccountStore();
+
+    await store.load();
+
+    expect(store.phase).toBe('ineligible');
+    expect(store.user?.ineligible?.code).toBe('email_missing');
+  });
+
+  it('when /api/me answers 401, then the phase is signed_out and nobody is redirected', async () => {
+    fakeBff({ 'GET /api/me': apiError(401, 'not_authenticated', 'Sign in first.') });
+    const store = useAccountStore();
+
+    await store.load();
+
+    expect(store.phase).toBe('signed_out');
+    expect(store.loadError).toBeNull();
+    expect(navigateTo).not.toHaveBeenCalled();
+  });
+
+  it('when /api/me fails otherwise, then the phase is unavailable with the error, and load does not reject', async () => {
+    fakeBff({ 'GET /api/me': apiError(503, 'provider_unavailable', 'The sign-in service is down; retry later.') });
+    const store = useAccountStore();
+
+    await expect(store.load()).resolves.toBeUndefined();
+
+    expect(store.phase).toBe('unavailable');
+    expect(store.loadError?.message).toBe('The sign-in service is down; retry later.');
+  });
+
+  it('when load is called twice at once, then one request is made', async () => {
+    const bff = fakeBff({ 'GET /api/me': json(200, meFixture()) });
+    const store = useAccountStore();
+
+    await Promise.all([store.load(), store.load(), store.ensureLoaded()]);
+
+    expect(bff.callsTo('GET /api/me')).toHaveLength(1);
+  });
+});
+
+describe('useAccountStore actions', () => {
+  async function signedIn(me = meFixture()) {
+    const bff = fakeBff({ 'GET /api/me': json(200, me) });
+    const store = useAccountStore();
+    await store.load();
+    return { bff, store };
+  }
+
+  it('when registering, then POST /api/me carries the password and CSRF token, and the account appears', async () => {
+    const { bff, store } = await signedIn(meFixture({ account: null, vault: { status: 'missing' } }));
+    bff.on('POST /api/me', json(201, { account: { id: 9, username: 'ada@example.org', is_admin: false }, vault: { status: 'in_sync' } }));
+
+    await store.register('a long enough password');
+
+    const [call] = bff.callsTo('POST /api/me');
+    expect(call?.body).toEqual({ password: 'a long enough password' });
+    expect(call?.headers.get('X-CSRF-Token')).toBe('csrf-123');
+    expect(store.phase).toBe('registered');
+    expect(store.account?.id).toBe(9);
+    expect(store.vaultStatus).toBe('in_sync');
+  });
+
+  it('when registering is refused with 422, then the ApiError with its field messages reaches the caller', async () => {
+    const { bff, store } = await signedIn(meFixture({ account: null }));
+    bff.on('POST /api/me', apiError(422, 'weak_password', 'Choose a stronger password.', [{ field: 'password', message: 'Too common.' }]));
+
+    const error = await store.register('password1234').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).fieldMessage('password')).toBe('Too common.');
+    expect(store.phase).toBe('unregistered');
+    expect(bff.callsTo('GET /api/me')).toHaveLength(1);
+  });
+
+  it('when the account already exists (409), then /api/me is reloaded and the error rethrown', async () => {
+    const { bff, store } = await signedIn(meFixture({ account: null }));
+    bff.on('POST /api/me', apiError(409, 'already_registered', 'You already have an account.'));
+    bff.on('GET /api/me', json(200, meFixture()));
+
+    await expect(store.register('a long enough password')).rejects.toMatchObject({ code: 'already_registered' });
+
+    expect(bff.callsTo('GET /api/me')).toHaveLength(2);
+    expect(store.phase).toBe('registered');
+  });
+
+  it('when changing the password succeeds (204), then PUT /api/me/password is sent and the Vault status refreshed', async () => {
+    const { bff, store } = await signedIn(meFixture({ vault: { status: 'out_of_sync' } }));
+    bff.on('PUT /api/me/password', json(204));
+    bff.on('GET /api/me', json(200, meFixture({ vault: { status: 'in_sync' } })));
+
+    await store.changePassword('a new long password');
+
+    const [call] = bff.callsTo('PUT /api/me/password');
+    expect(call?.body).toEqual({ password: 'a new long password' });
+    expect(call?.headers.get('X-CSRF-Token')).toBe('csrf-123');
+    expect(store.vaultStatus).toBe('in_sync');
+  });
+
+  it('when Vault could not be updated (502 vault_out_of_sync), then the message reaches the caller and the Vault status is refreshed', async () => {
+    const { bff, store } = await signedIn();
+    bff.on('PUT /api/me/password', apiError(502, 'vault_out_of_sync', 'MLflow was updated but Vault was not; submit again.'));
+    bff.on('GET /api/me', json(200, meFixture({ vault: { status: 'out_of_sync' } })));
+
+    await expect(store.changePassword('a new long password')).rejects.toMatchObject({
+      status: 502,
+      code: 'vault_out_of_sync',
+      message: 'MLflow was updated but Vault was not; submit again.',
+    });
+
+    expect(store.vaultStatus).toBe('out_of_sync');
+  });
+
+  it('when deleting, then DELETE /api/me is sent and the person has no account any more', async () => {
+    const { bff, store } = await signedIn();
+    bff.on('DELETE /api/me', json(204));
+    bff.on('GET /api/me', json(200, meFixture({ account: null, vault: { status: 'missing' } })));
+
+    await store.deleteAccount();
+
+    expect(bff.callsTo('DELETE /api/me')[0]?.headers.get('X-CSRF-Token')).toBe('csrf-123');
+    expect(store.account).toBeNull();
+    expect(store.phase).toBe('unregistered');
+  });
+
+  it('when deletion fails in Vault (502 vault_failed), then the account stays and the message reaches the caller', async () => {
+    const { bff, store } = await signedIn();
+    bff.on('DELETE /api/me', apiError(502, 'vault_failed', 'Vault refused; nothing was deleted.'));
+
+    await expect(store.deleteAccount()).rejects.toMatchObject({ code: 'vault_failed' });
+
+    expect(store.phase).toBe('registered');
+  });
+
+  it.each([
+    ['register', (s: ReturnType<typeof useAccountStore>) => s.register('a long enough password'), 'POST /api/me'],
+    ['changePassword', (s: ReturnType<typeof useAccountStore>) => s.changePassword('a long enough password'), 'PUT /api/me/password'],
+    ['deleteAccount', (s: ReturnType<typeof useAccountStore>) => s.deleteAccount(), 'DELETE /api/me'],
+  ])('when %s meets an ended session (401), then the person is sent to sign in and back to this page', async (_name, action, route) => {
+    const { bff, store } = await signedIn();
+    bff.on(route, apiError(401, 'session_expired', 'Your session has ended. Sign in again.'));
+
+    await expect(action(store)).rejects.toMatchObject({ code: 'session_expired' });
+
+    expect(navigateTo).toHaveBeenCalledWith(`/auth/login?returnTo=${encodeURIComponent('/signup/account?tab=1')}`);
+  });
+
+  it('when a reload meets an ended session (401), then the person is sent to sign in again', async () => {
+    const { bff, store } = await signedIn();
+    bff.on('GET /api/me', apiError(401, 'session_expired', 'Your session has ended.'));
+
+    await store.load();
+
+    expect(navigateTo).toHaveBeenCalledWith(`/auth/login?returnTo=${encodeURIComponent('/signup/account?tab=1')}`);
+    expect(store.phase).toBe('registered');
+  });
+
+  it('when signing out, then POST /auth/logout with the CSRF token, then the browser goes where the BFF says', async () => {
+    const { bff, store } = await signedIn();
+    bff.on('POST /auth/logout', json(200, { redirect_to: 'https://idp.example.org/logout?x=1' }));
+
+    await store.signOut();
+
+    const [call] = bff.callsTo('POST /auth/logout');
+    expect(call?.headers.get('X-CSRF-Token')).toBe('csrf-123');
+    expect(call?.headers.get('Accept')).toBe('application/json');
+    expect(navigateTo).toHaveBeenCalledWith('https://idp.example.org/logout?x=1');
+  });
+
+  it('when signing out fails, then the error reaches the caller and the browser stays', async () => {
+    const { bff, store } = await signedIn();
+    bff.on('POST /auth/logout', apiError(403, 'csrf', 'Reload the page and try again.'));
+    bff.on('GET /api/me', json(200, meFixture()));
+
+    await expect(store.signOut()).rejects.toMatchObject({ code: 'csrf' });
+
+    expect(navigateTo).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,168 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { ApiError, bff, setCsrfToken, signIn, type Me, type VaultStatus } from '../api';
+import { currentPath, navigateTo } from '../api/navigation';
+
+/**
+ * Where the signed-in person stands, which decides the pages they may see:
+ * - `signed_out`: no session (`GET /api/me` answered 401);
+ * - `unavailable`: the BFF could not tell (network failure, 5xx), see `loadError`;
+ * - `ineligible`: signed in but may not register;
+ * - `unregistered`: eligible, without an MLflow account;
+ * - `registered`: has an MLflow account.
+ */
+export type Phase = 'unknown' | 'signed_out' | 'unavailable' | 'ineligible' | 'unregistered' | 'registered';
+
+/** Error codes after which the session's state on the BFF is no longer what `me` says. */
+const STATE_CHANGED = new Set([
+  'already_registered',
+  'not_registered',
+  'not_eligible',
+  'email_missing',
+  'email_not_verified',
+  'vault_out_of_sync',
+  'csrf',
+]);
+
+/** The signed-in person and their MLflow account: `GET /api/me` and everything that changes it. */
+export const useAccountStore = defineStore('account', () => {
+  const me = ref<Me | null>(null);
+  const signedOut = ref(false);
+  const loadError = ref<ApiError | null>(null);
+  let pendingLoad: Promise<void> | null = null;
+
+  const phase = computed<Phase>(() => {
+    if (me.value) {
+      if (!me.value.user.eligible || me.value.user.ineligible) return 'ineligible';
+      return me.value.account ? 'registered' : 'unregistered';
+    }
+    if (signedOut.value) return 'signed_out';
+    if (loadError.value) return 'unavailable';
+    return 'unknown';
+  });
+
+  function remember(next: Me | null): void {
+    me.value = next;
+    setCsrfToken(next?.csrf_token ?? null);
+  }
+
+  async function fetchMe(): Promise<void> {
+    try {
+      remember(await bff.me());
+      signedOut.value = false;
+      loadError.value = null;
+    } catch (e) {
+      const error = asApiError(e);
+      if (error.needsSignIn && me.value) {
+        // The session ended while the app was in use: sign in again and come back here.
+        signIn(currentPath());
+      } else if (error.needsSignIn) {
+        remember(null);
+        signedOut.value = true;
+        loadError.value = null;
+      } else {
+        loadError.value = error;
+      }
+    }
+  }
+
+  /**
+   * Asks the BFF who is signed in. Never rejects: a first 401 means `signed_out` (a 401 after a successful
+   * load means the session ended, and sends the person to sign in again); other failures keep the last
+   * known state and set `loadError`. Concurrent calls share one request.
+   */
+  function load(): Promise<void> {
+    pendingLoad ??= fetchMe().finally(() => {
+      pendingLoad = null;
+    });
+    return pendingLoad;
+  }
+
+  /** Loads unless the state is already known; retries after a failed load. For the router guard. */
+  function ensureLoaded(): Promise<void> {
+    return phase.value === 'unknown' || phase.value === 'unavailable' ? load() : Promise.resolve();
+  }
+
+  /**
+   * The common reaction to a failed action, then rethrows so that the page can show the message:
+   * an ended session sends the person to sign in again and come back here; an answer that shows the
+   * server's state differs from ours (e.g. `already_registered`, `vault_out_of_sync`) reloads `me`.
+   */
+  async function fail(e: unknown): Promise<never> {
+    // Public as `reactToFailure`, for the other stores' actions (sharing).
+    const error = asApiError(e);
+    if (error.needsSignIn) {
+      signIn(currentPath());
+    } else if (STATE_CHANGED.has(error.code)) {
+      await load();
+    }
+    throw error;
+  }
+
+  /** Creates the MLflow account with the chosen password (`POST /api/me`). */
+  async function register(password: string): Promise<void> {
+    try {
+      const created = await bff.register(password);
+      if (me.value) me.value = { ...me.value, account: created.account, vault: created.vault };
+    } catch (e) {
+      return fail(e);
+    }
+  }
+
+  /** Sets a new MLflow password (`PUT /api/me/password`), then refreshes the Vault status. */
+  async function changePassword(password: string): Promise<void> {
+    try {
+      await bff.changePassword(password);
+    } catch (e) {
+      return fail(e);
+    }
+    await load();
+  }
+
+  /** Deletes the MLflow account and its Vault copy (`DELETE /api/me`). */
+  async function deleteAccount(): Promise<void> {
+    try {
+      await bff.deleteAccount();
+    } catch (e) {
+      return fail(e);
+    }
+    if (me.value) me.value = { ...me.value, account: null };
+    await load();
+  }
+
+  /** Ends the session at the BFF and leaves for wherever it says (usually the provider's sign-out page). */
+  async function signOut(): Promise<void> {
+    let target: string;
+    try {
+      target = (await bff.logout()).redirect_to;
+    } catch (e) {
+      const error = asApiError(e);
+      // The session had already ended: nothing is left to end, so go back to the start page.
+      if (!error.needsSignIn) throw error;
+      target = document.baseURI;
+    }
+    // The state is left as it is: the page is about to be replaced.
+    navigateTo(target);
+  }
+
+  return {
+    phase,
+    loadError: computed(() => loadError.value),
+    user: computed(() => me.value?.user ?? null),
+    account: computed(() => me.value?.account ?? null),
+    vaultStatus: computed<VaultStatus>(() => me.value?.vault.status ?? 'disabled'),
+    passwordPolicy: computed(() => me.value?.password_policy ?? null),
+    links: computed(() => me.value?.links ?? null),
+    load,
+    ensureLoaded,
+    register,
+    changePassword,
+    deleteAccount,
+    signOut,
+    reactToFailure: fail,
+  };
+});
+
+function asApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(0, 'unexpected_response', 'Something went wrong. Please try again.');
+}

@@ -1,0 +1,74 @@
+import { vi } from 'vitest';
+import type { Me } from '../api/types';
+
+/** One request the code under test made. */
+export interface RecordedCall {
+  method: string;
+  url: string;
+  headers: Headers;
+  body: unknown;
+  init: RequestInit;
+}
+
+export type Route = (call: RecordedCall) => Response | Promise<Response>;
+
+export function json(status: number, body?: unknown): Response {
+  return new Response(body === undefined || status === 204 ? null : JSON.stringify(body), {
+    status,
+    headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
+  });
+}
+
+export function apiError(status: number, code: string, message: string, fields?: { field: string; message: string }[]) {
+  return json(status, { error: { code, message, ...(fields ? { fields } : {}) } });
+}
+
+/**
+ * Replaces the global `fetch` with a fake BFF: `routes` are keyed by "METHOD path" (e.g. "GET /api/me") and
+ * may be swapped between steps of a test. Unknown routes fail the test loudly.
+ */
+export function fakeBff(routes: Record<string, Route | Response>) {
+  const calls: RecordedCall[] = [];
+  const table = { ...routes };
+  const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = String(input);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const call: RecordedCall = {
+      method,
+      url,
+      headers: new Headers(init.headers),
+      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+      init,
+    };
+    calls.push(call);
+    const route = table[`${method} ${url}`];
+    if (!route) throw new Error(`unexpected request ${method} ${url}`);
+    return route instanceof Response ? route.clone() : route(call);
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return {
+    calls,
+    fetch: fetchMock,
+    /** Changes how one route answers from now on. */
+    on(key: string, route: Route | Response) {
+      table[key] = route;
+    },
+    /** The requests made to one route. */
+    callsTo(key: string) {
+      return calls.filter((c) => `${c.method} ${c.url}` === key);
+    },
+  };
+}
+
+/** A `GET /api/me` answer; override what the test is about. */
+export function meFixture(overrides: Partial<Me> = {}): Me {
+  return {
+    user: { email: 'ada@example.org', name: 'Ada Lovelace', eligible: true, ineligible: null },
+    account: { id: 3, username: 'ada@example.org', is_admin: false },
+    vault: { status: 'in_sync' },
+    password_policy: { min_length: 12, max_length: 256 },
+    links: { mlflow: 'https://mlflow.example.org', privacy_policy: null, terms_of_use: null },
+    csrf_token: 'csrf-123',
+    ...overrides,
+  };
+}

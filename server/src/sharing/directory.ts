@@ -90,6 +90,12 @@ export function createDirectory(mlflow: MlflowClient, options: { ttlMs?: number 
       return out;
     },
 
+    /** The registered models and prompts among `names` that still exist, looked up concurrently (cached). */
+    async existingModels(names: string[]): Promise<Map<string, string>> {
+      const found = await Promise.all(names.map(async (name) => [name, await model(name)] as const));
+      return new Map(found.filter(([, m]) => m !== null).map(([name]) => [name, name]));
+    },
+
     async isPrompt(name: string): Promise<boolean> {
       return (await model(name))?.isPrompt ?? false;
     },

@@ -211,12 +211,13 @@ function createLegacyPermissions(mlflow: MlflowClient, isPrompt: (name: string) 
       const grants: HeldGrant[] = user.experiment_permissions.map((p) => ({
         resourceType: 'experiment', resourceId: p.experiment_id, permission: p.permission as EffectivePermission, via: 'direct', roleName: null, pattern: false,
       }));
-      for (const p of user.registered_model_permissions) {
+      const kinds = await Promise.all(user.registered_model_permissions.map((p) => isPrompt(p.name)));
+      user.registered_model_permissions.forEach((p, i) => {
         grants.push({
-          resourceType: (await isPrompt(p.name)) ? 'prompt' : 'registered_model',
+          resourceType: kinds[i] ? 'prompt' : 'registered_model',
           resourceId: p.name, permission: p.permission as EffectivePermission, via: 'direct', roleName: null, pattern: false,
         });
-      }
+      });
       return grants;
     },
     directPermission,

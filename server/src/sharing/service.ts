@@ -65,7 +65,10 @@ export function createSharingService(deps: { mlflow: MlflowClient; directory: Di
   /** 409 when removing or lowering `target`'s MANAGE would leave nobody managing the resource. */
   async function ensureAnotherManager(api: PermissionsApi, actor: Actor, actorHasDirectManage: boolean, type: ResourceType, id: string, target: string) {
     if (api.canListCollaborators) {
-      const others = (await mlflowCall(() => api.collaborators(type, id))).filter((c) => c.username !== target && c.permission === 'MANAGE');
+      // Everyone else with MANAGE, and the target too when a role keeps them a manager.
+      const others = (await mlflowCall(() => api.collaborators(type, id))).filter(
+        (c) => c.permission === 'MANAGE' && !(c.username === target && c.via === 'direct'),
+      );
       if (others.length > 0) return;
     } else if (target !== actor.username && actorHasDirectManage) {
       return; // the actor holds MANAGE themselves and stays
@@ -102,7 +105,7 @@ export function createSharingService(deps: { mlflow: MlflowClient; directory: Di
         if (!prev || rankOf(g.permission) > rankOf(prev.permission) || (rankOf(g.permission) === rankOf(prev.permission) && g.via === 'direct')) byId.set(g.resourceId, g);
       }
       const ids = [...byId.keys()];
-      const names = type === 'experiment' ? await mlflowCall(() => directory.experimentNames(ids)) : new Map(ids.map((id) => [id, id]));
+      const names = type === 'experiment' ? await mlflowCall(() => directory.experimentNames(ids)) : await mlflowCall(() => directory.existingModels(ids));
       const rows: ResourceRow[] = [];
       for (const [id, grant] of byId) {
         const name = names.get(id);

@@ -8,7 +8,7 @@ source scripts/lib/ensure-pnpm.sh
 
 pnpm install --frozen-lockfile
 pnpm build
-pnpm --filter ./tests run setup
+pnpm --filter ./tests run prepare-services
 pnpm typecheck
 
 results=.cache/test-results

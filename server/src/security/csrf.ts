@@ -12,7 +12,14 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const csrfError = (why: string) =>
   new AppError(403, 'csrf', `This request was refused to protect your account (${why}). Reload the page and try again.`);
 
-export function createCsrf(allowedOrigins: readonly string[]) {
+export interface Csrf {
+  /** Middleware refusing unsafe methods without a valid token or with a foreign Origin. */
+  protect: RequestHandler;
+  /** The session's token, created on first use; the SPA reads it from `GET /api/me`. */
+  tokenFor(req: Request): string;
+}
+
+export function createCsrf(allowedOrigins: readonly string[]): Csrf {
   const { generateToken, isRequestValid } = csrfSync({
     getTokenFromRequest: (req) => {
       const header = req.get('x-csrf-token');
@@ -40,7 +47,6 @@ export function createCsrf(allowedOrigins: readonly string[]) {
     next();
   };
 
-  /** The session's token, created on first use; the SPA reads it from `GET /api/me`. */
   const tokenFor = (req: Request): string => generateToken(req, false);
 
   return { protect, tokenFor };

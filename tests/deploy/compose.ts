@@ -1,0 +1,158 @@
+/**
+ * deploy/compose*.yml as the tests see them: the variables they read, a complete env file made from the
+ * samples, and `docker-compose config` (which needs no Docker engine) to render a combination.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { baseEnv, deployDir, repoRoot } from './helpers.js';
+
+/** The sign-up service's variables (server/src/config.ts), documented in the BFF part of .env.sample. */
+export const BFF_VARIABLES = [
+  'MLFLOW_HOSTNAME', 'MLFLOW_USERNAME', 'MLFLOW_PASSWORD', 'MLFLOW_PUBLIC_URL', 'OIDC_AUTHORITY', 'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET', 'OIDC_SCOPE', 'OIDC_REDIRECT_URI', 'OIDC_ALLOW_INSECURE_HTTP', 'REQUIRED_ENTITLEMENT',
+  'REQUIRED_REALM_ROLES', 'ALLOW_ANY_AUTHENTICATED_USER', 'REQUIRE_VERIFIED_EMAIL', 'USER_CREDENTIALS_SECRETS_API',
+  'USER_CREDENTIALS_SECRETS_VO', 'USER_CREDENTIALS_SECRETS_PATH', 'PRIVACY_POLICY_URL', 'TERMS_OF_USE_URL', 'DOMAIN',
+  'SESSION_SECRET', 'SESSION_DATABASE_URL', 'PORT', 'BASE_PATH', 'TRUST_PROXY', 'PASSWORD_MIN_LENGTH',
+  'ALLOWED_ORIGINS', 'LOG_LEVEL',
+];
+/** Set by compose itself for the signup container, whatever .env says. */
+export const SET_BY_COMPOSE = ['MLFLOW_HOSTNAME', 'TRUST_PROXY', 'SESSION_DATABASE_URL'];
+
+export const composeFiles = {
+  base: path.join(deployDir, 'compose.yml'),
+  override: path.join(deployDir, 'compose.override.yml'),
+  prod: path.join(deployDir, 'compose.prod.yml'),
+};
+export const combinations: Record<string, string[]> = {
+  base: [composeFiles.base],
+  development: [composeFiles.base, composeFiles.override],
+  production: [composeFiles.base, composeFiles.prod],
+};
+
+/** KEY=VALUE lines of a dotenv-style sample, in order, with whether a comment line precedes each block. */
+export function parseSample(file: string): { key: string; value: string; commented: boolean }[] {
+  const entries: { key: string; value: string; commented: boolean }[] = [];
+  let commentAbove = false;
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.trim();
+    if (line === '') {
+      commentAbove = false;
+      continue;
+    }
+    if (line.startsWith('#')) {
+      commentAbove = true;
+      continue;
+    }
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (!m) throw new Error(`${path.relative(repoRoot, file)}: not KEY=VALUE: ${line}`);
+    entries.push({ key: m[1]!, value: m[2]!, commented: commentAbove });
+    // A block of variables under one comment shares it.
+  }
+  return entries;
+}
+
+export const stackSample = path.join(deployDir, 'env.stack.sample');
+export const rootSample = path.join(repoRoot, '.env.sample');
+export const samples = [rootSample, stackSample].filter((f) => existsSync(f));
+
+/** Every `${VAR…}` compose interpolates (not `$${…}`, which is the container's own). */
+export function composeVariables(): { all: Set<string>; required: Map<string, Set<string>> } {
+  const all = new Set<string>();
+  const required = new Map<string, Set<string>>();
+  for (const [name, file] of Object.entries(composeFiles)) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?<!\$)\$\{([A-Z_][A-Z0-9_]*)(:?[?-])?/g)) {
+      all.add(m[1]!);
+      if (m[2] === ':?') required.set(m[1]!, (required.get(m[1]!) ?? new Set()).add(name));
+    }
+  }
+  return { all, required };
+}
+
+/**
+ * A complete env file: every value of the samples, with the secrets (empty in the samples) and the few
+ * values the tests assert on set to known test values.
+ */
+export function fullEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const file of samples) for (const { key, value } of parseSample(file)) env[key] = value;
+  const fill: Record<string, string> = {
+    DOMAIN: 'mlflow.example.org',
+    LETSENCRYPT_EMAIL: 'ops@example.org',
+    MLFLOW_USERNAME: 'admin',
+    MLFLOW_PASSWORD: 'a-long-admin-password',
+    MLFLOW_FLASK_SERVER_SECRET_KEY: 'flask-secret-0123456789abcdef',
+    OIDC_AUTHORITY: 'https://aai.example.org/auth/realms/test',
+    OIDC_CLIENT_ID: 'mlflow-signup',
+    SESSION_SECRET: 'session-secret-0123456789abcdef0123456789',
+    DATABASE_PASSWORD: 'superuser-password',
+    MLFLOW_DB_PASSWORD: 'tracking-password',
+    MLFLOW_AUTH_DB_PASSWORD: 'auth-password',
+    SIGNUP_DB_PASSWORD: 'signup-password-0123',
+    BASE_PATH: '/signup',
+    PORT: '3000',
+  };
+  Object.assign(env, fill);
+  return env;
+}
+
+export function composeCommand(): string[] {
+  if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return ['docker-compose'];
+  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
+  throw new Error('Neither docker-compose nor the docker compose plugin is installed (apt-get install -y docker-compose).');
+}
+
+/** `docker-compose -f … --env-file <env written to a temp file> config`, from the repository root. */
+export async function composeConfig(files: string[], env: Record<string, string>): Promise<{ status: number | null; output: string; config: any }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'compose-config-'));
+  try {
+    const envFile = path.join(dir, 'env');
+    await writeFile(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    const [cmd, ...pre] = composeCommand();
+    // A clean environment: compose would let shell variables override the env file.
+    const r = spawnSync(cmd!, [...pre, ...files.flatMap((f) => ['-f', path.relative(repoRoot, f)]), '--env-file', envFile, 'config'], {
+      cwd: repoRoot,
+      env: baseEnv(),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    return { status: r.status, output, config: r.status === 0 ? parseYaml(r.stdout) : undefined };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const rendered: Record<string, any> = {};
+/** The rendered configuration of a combination (base, development, production) with {@link fullEnv}. */
+export async function render(combination: string): Promise<any> {
+  if (!rendered[combination]) {
+    const r = await composeConfig(combinations[combination]!, fullEnv());
+    if (r.status !== 0) throw new Error(`docker-compose config (${combination}) failed:\n${r.output}`);
+    rendered[combination] = r.config;
+  }
+  return rendered[combination];
+}
+
+export const envOf = (service: any): Record<string, string> => {
+  const e = service.environment ?? {};
+  if (Array.isArray(e)) return Object.fromEntries(e.map((kv: string) => [kv.split('=')[0], kv.split('=').slice(1).join('=')]));
+  return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v === null ? '' : String(v)]));
+};
+export const labelsOf = (service: any): Record<string, string> => {
+  const l = service.labels ?? {};
+  if (Array.isArray(l)) return Object.fromEntries(l.map((kv: string) => [kv.split('=')[0], kv.split('=').slice(1).join('=')]));
+  return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)]));
+};
+export const portsOf = (service: any): string[] =>
+  (service.ports ?? []).map((p: any) =>
+    (typeof p === 'string' ? p : `${p.host_ip ? `${p.host_ip}:` : ''}${p.published}:${p.target}`).replace(/\/tcp$/, ''),
+  );
+/** `source:target[:ro]` (docker-compose v1 writes short syntax with an explicit `:rw`, v2 long syntax). */
+export const volumesOf = (service: any): string[] =>
+  (service.volumes ?? []).map((v: any) => (typeof v === 'string' ? v.replace(/:rw$/, '') : `${v.source}:${v.target}${v.read_only ? ':ro' : ''}`));
+

@@ -16,7 +16,8 @@ rm -rf "$results" && mkdir -p "$results"
 status=0
 run() { echo; echo "=== $1"; shift; "$@" || status=1; }
 run "server unit tests" pnpm --filter ./server test --json --outputFile="$PWD/$results/server-unit.json"
-run "client unit tests" pnpm --filter ./client test --reporter=default --reporter=json --outputFile="$PWD/$results/client-unit.json"
+# (pnpm would take --reporter for itself: run vitest directly in the client package.)
+run "client unit tests" pnpm --dir client exec vitest run --reporter=default --reporter=json --outputFile="$PWD/$results/client-unit.json"
 run "integration tests" pnpm --filter ./tests test:integration --json --outputFile="$PWD/$results/integration.json"
 run "deployment tests" pnpm --filter ./tests test:deploy --json --outputFile="$PWD/$results/deploy.json"
 run "browser tests" pnpm --filter ./tests test:e2e --json --outputFile="$PWD/$results/e2e.json"

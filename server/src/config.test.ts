@@ -101,3 +101,14 @@ describe('loadConfig', () => {
     expect(r.config.allowedOrigins).toEqual(['http://localhost:3000']);
   });
 });
+
+describe('.env.sample', () => {
+  it('when used as it is (outside production), then it is a valid configuration', async () => {
+    const { readFileSync } = await import('node:fs');
+    const dotenv = (await import('dotenv')).default;
+    const sample = dotenv.parse(readFileSync(new URL('../../.env.sample', import.meta.url)));
+    const result = loadConfig(sample);
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    expect(result.config.oidc.redirectUri).toBe(`https://${sample.DOMAIN}/signup/auth/callback`);
+  });
+});

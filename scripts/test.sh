@@ -4,6 +4,7 @@
 # checks and the browser tests, and fails if any test was skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/lib/ensure-system-packages.sh
 source scripts/lib/ensure-pnpm.sh
 
 pnpm install --frozen-lockfile

@@ -2,6 +2,7 @@
  * deploy/compose*.yml as the tests see them: the variables they read, a complete env file made from the
  * samples, and `docker-compose config` (which needs no Docker engine) to render a combination.
  */
+import { CONFIG_VARIABLES } from '../../server/src/config.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,15 +11,11 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { baseEnv, deployDir, repoRoot } from './helpers.js';
 
-/** The sign-up service's variables (server/src/config.ts), documented in the BFF part of .env.sample. */
-export const BFF_VARIABLES = [
-  'MLFLOW_HOSTNAME', 'MLFLOW_USERNAME', 'MLFLOW_PASSWORD', 'MLFLOW_PUBLIC_URL', 'OIDC_AUTHORITY', 'OIDC_CLIENT_ID',
-  'OIDC_CLIENT_SECRET', 'OIDC_SCOPE', 'OIDC_REDIRECT_URI', 'OIDC_ALLOW_INSECURE_HTTP', 'REQUIRED_ENTITLEMENT',
-  'REQUIRED_REALM_ROLES', 'ALLOW_ANY_AUTHENTICATED_USER', 'REQUIRE_VERIFIED_EMAIL', 'USER_CREDENTIALS_SECRETS_API',
-  'USER_CREDENTIALS_SECRETS_VO', 'USER_CREDENTIALS_SECRETS_PATH', 'PRIVACY_POLICY_URL', 'TERMS_OF_USE_URL', 'DOMAIN',
-  'SESSION_SECRET', 'SESSION_DATABASE_URL', 'PORT', 'BASE_PATH', 'TRUST_PROXY', 'PASSWORD_MIN_LENGTH',
-  'ALLOWED_ORIGINS', 'LOG_LEVEL',
-];
+/**
+ * The sign-up service's variables, straight from its config schema, less the two the image fixes itself
+ * (NODE_ENV, and CLIENT_DIST_DIR: the built SPA's place inside the image).
+ */
+export const BFF_VARIABLES = CONFIG_VARIABLES.filter((v) => v !== 'NODE_ENV' && v !== 'CLIENT_DIST_DIR');
 /** Set by compose itself for the signup container, whatever .env says. */
 export const SET_BY_COMPOSE = ['MLFLOW_HOSTNAME', 'TRUST_PROXY', 'SESSION_DATABASE_URL'];
 

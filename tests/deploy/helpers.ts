@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { ensureMlflowVenv, MLFLOW_CURRENT, repoRoot } from '../support/mlflow-venv.js';
-import { freePort, type PostgresServer } from '../support/postgres.js';
+import type { PostgresServer } from '../support/postgres.js';
+import { freePort } from '../support/ports.js';
 
 export { repoRoot };
 export const deployDir = path.join(repoRoot, 'deploy');

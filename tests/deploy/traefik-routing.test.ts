@@ -13,7 +13,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { envOf, labelsOf, render } from './compose.js';
-import { freePort } from '../support/postgres.js';
+import { freePort } from '../support/ports.js';
 import {
   ensureTraefik,
   startEchoBackend,

@@ -12,7 +12,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { repoRoot } from '../support/mlflow-venv.js';
-import { freePort } from '../support/postgres.js';
+import { freePort } from '../support/ports.js';
 import { sleep, within } from './helpers.js';
 
 /** The Traefik version pinned in deploy/compose.yml (`image: traefik:vX.Y.Z`). */

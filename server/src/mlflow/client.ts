@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { createHttp, UpstreamError, type FetchLike, type HttpRequest } from '../http.js';
 
-export const mlflowUserSchema = z.looseObject({
+const mlflowUserSchema = z.looseObject({
   id: z.number(),
   username: z.string(),
   is_admin: z.boolean(),

@@ -263,7 +263,7 @@ export function lazyPermissionsApi(mlflow: MlflowClient, adminUsername: string, 
 }
 
 /** Probes which permission API the server speaks: the RBAC list endpoint answers 404 on older servers. */
-export async function detectPermissionsApi(mlflow: MlflowClient, adminUsername: string, isPrompt: (name: string) => Promise<boolean>): Promise<PermissionsApi> {
+async function detectPermissionsApi(mlflow: MlflowClient, adminUsername: string, isPrompt: (name: string) => Promise<boolean>): Promise<PermissionsApi> {
   try {
     await mlflow.request('/api/3.0/mlflow/users/permissions/list', { headers: mlflow.adminHeaders, query: { username: adminUsername } });
     return createRbacPermissions(mlflow);

@@ -25,7 +25,7 @@ export interface ResourceRow {
 }
 
 /** MLflow being down or refusing the admin becomes a 503; anything else unexpected stays a 500. */
-export async function mlflowCall<T>(fn: () => Promise<T>): Promise<T> {
+async function mlflowCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {

@@ -1,29 +1,34 @@
 /**
- * Builds the Express application from a validated config and its collaborators. It never listens and
- * never reads the environment, so tests build it in-process with whatever services they started.
+ * Assembles the Express application from a validated config and its collaborators. It never listens,
+ * never reads the environment and starts no network traffic: `server.ts` does those, and tests build the
+ * app in-process with whatever services they started.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import session from 'express-session';
-import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
+import type session from 'express-session';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { errorHandler, notFoundHandler } from './errors.js';
-import { createAuthRouter, SESSION_COOKIE } from './auth/routes.js';
+import { requestLogger } from './request-log.js';
+import { securityHeaders } from './security/headers.js';
+import { sessionMiddleware } from './security/session.js';
+import { rejectMalformedUrls } from './security/malformed-url.js';
+import { createCsrf } from './security/csrf.js';
+import { createAuthRouter } from './auth/routes.js';
 import { createCurrentUser } from './auth/current-user.js';
 import type { Oidc } from './auth/oidc.js';
-import { createCsrf } from './security/csrf.js';
 import { createAccountRouter } from './account/routes.js';
 import { createAccountService } from './account/service.js';
-import { createHealthRouter } from './health/routes.js';
+import { createHealthRouter, type Check } from './health/routes.js';
 import { createSpaRouter } from './spa/static.js';
-import { createDirectory } from './sharing/directory.js';
-import { lazyPermissionsApi } from './sharing/permissions.js';
+import { createPublicConfigRouter } from './public-config/routes.js';
+import type { ResourceNames } from './sharing/resource-names.js';
 import { createSharingService } from './sharing/service.js';
 import { createSharingRouter } from './sharing/routes.js';
+import type { ResourceLock } from './sharing/resource-lock.js';
 import type { MlflowClient } from './mlflow/client.js';
+import type { PermissionsApi } from './mlflow/permissions.js';
 import type { PapiClient } from './secrets/papi-client.js';
 import './auth/session-data.js';
 
@@ -33,8 +38,14 @@ export interface AppDeps {
   mlflow: MlflowClient;
   papi: PapiClient | undefined;
   sessionStore: session.Store;
+  /** Serialises sharing changes per resource (across replicas when they share a database). */
+  resourceLock: ResourceLock;
+  /** Which MLflow resources exist, cached briefly. */
+  resourceNames: ResourceNames;
+  /** MLflow's permission API, of whichever generation the server speaks. */
+  permissions: () => Promise<PermissionsApi>;
   /** Extra readiness checks (the session database). */
-  readinessChecks?: Record<string, () => Promise<{ ok: boolean; message: string }>>;
+  readinessChecks?: Record<string, () => Promise<Check>>;
 }
 
 export const defaultClientDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../client/dist');
@@ -44,64 +55,22 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
-      autoLogging: { ignore: (req) => /\/(healthz|readyz)$/.test(req.url ?? '') },
-    }),
-  );
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          'default-src': ["'self'"],
-          'script-src': ["'self'"],
-          'style-src': ["'self'"],
-          'img-src': ["'self'", 'data:'],
-          'font-src': ["'self'"],
-          'connect-src': ["'self'"],
-          'form-action': ["'self'"],
-          'frame-ancestors': ["'none'"],
-          'base-uri': ["'self'"],
-          'object-src': ["'none'"],
-          ...(config.session.cookieSecure ? { 'upgrade-insecure-requests': [] } : {}),
-        },
-      },
-      strictTransportSecurity: config.session.cookieSecure ? { maxAge: 31536000 } : false,
-      referrerPolicy: { policy: 'same-origin' },
-    }),
-  );
+  app.use(requestLogger(deps.logger));
+  app.use(securityHeaders({ https: config.session.cookieSecure }));
+  app.use(rejectMalformedUrls);
 
   const health = createHealthRouter({
     mlflow: deps.mlflow,
     oidc: deps.oidc,
     adminUsername: config.mlflow.adminUsername,
+    logger: deps.logger,
     extraChecks: deps.readinessChecks,
   });
   app.use(health);
 
   const base = express.Router();
   base.use(health);
-  base.use(
-    session({
-      name: SESSION_COOKIE,
-      secret: config.session.secret,
-      store: deps.sessionStore,
-      resave: false,
-      saveUninitialized: false,
-      rolling: true,
-      unset: 'destroy',
-      cookie: {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: config.session.cookieSecure,
-        path: config.basePath || '/',
-        maxAge: config.session.maxAgeMs,
-      },
-    }),
-  );
+  base.use(sessionMiddleware(config, deps.sessionStore));
 
   const csrf = createCsrf(config.allowedOrigins);
   base.use('/auth', createAuthRouter(config, deps.oidc, csrf.protect));
@@ -109,23 +78,11 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
   const api = express.Router();
   api.use(express.json({ limit: '16kb', strict: false }));
   api.use(csrf.protect);
-  api.get('/config', (_req, res) => {
-    res.json({
-      mlflow_url: config.mlflow.publicUrl,
-      privacy_policy_url: config.links.privacyPolicyUrl ?? null,
-      terms_of_use_url: config.links.termsOfUseUrl ?? null,
-      vault_enabled: deps.papi !== undefined,
-      password_policy: { min_length: config.password.minLength, max_length: config.password.maxLength },
-    });
-  });
-  const currentUser = createCurrentUser(config, deps.oidc, deps.logger);
-  const accounts = createAccountService({ mlflow: deps.mlflow, papi: deps.papi, adminUsername: config.mlflow.adminUsername, logger: deps.logger });
+  api.use(createPublicConfigRouter(config, { vaultEnabled: deps.papi !== undefined }));
+  const currentUser = createCurrentUser(config, deps.oidc);
+  const accounts = createAccountService({ mlflow: deps.mlflow, permissions: deps.permissions, papi: deps.papi, adminUsername: config.mlflow.adminUsername, logger: deps.logger });
   api.use('/me', currentUser, createAccountRouter(config, accounts, csrf));
-  const directory = createDirectory(deps.mlflow);
-  const permissions = lazyPermissionsApi(deps.mlflow, config.mlflow.adminUsername, (name) => directory.isPrompt(name));
-  // Learn the MLflow generation early; a failure here is retried on first use.
-  permissions().catch(() => undefined);
-  const sharing = createSharingService({ mlflow: deps.mlflow, directory, permissions });
+  const sharing = createSharingService({ permissions: deps.permissions, names: deps.resourceNames, lock: deps.resourceLock });
   api.use(createSharingRouter(sharing, currentUser));
   api.use(notFoundHandler);
   base.use('/api', api);

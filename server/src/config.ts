@@ -96,7 +96,7 @@ type Raw = z.infer<typeof rawSchema>;
 /** Every environment variable the service reads: deployments and their checks are derived from it. */
 export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(rawSchema.shape));
 
-/** Which claims make a person eligible to register (see shared/reference/identity-claims.md). */
+/** Which claims make a person eligible to register (see docs/reference/identity-claims.md). */
 export type EligibilityRule =
   | { kind: 'entitlement'; anyOf: string[] }
   | { kind: 'realm_roles'; allOf: string[] }

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import express from 'express';
 import request from 'supertest';
@@ -48,5 +51,39 @@ describe('errorHandler', () => {
     const res = await request(appThrowing(new Error('unreached'))).get('/nowhere');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+  });
+});
+
+describe('the error catalogue', () => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const errorsSource = readFileSync(path.join(here, 'errors.ts'), 'utf8');
+  const docs = readFileSync(path.join(here, '../../docs/api.md'), 'utf8');
+  const sources = readdirSync(here, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'errors.ts')
+    .map((f) => readFileSync(path.join(here, f), 'utf8'));
+
+  /** Codes built in errors.ts, plus the eligibility verdicts passed through `ineligible(code, …)`. */
+  const emittable = new Set([
+    ...[...errorsSource.matchAll(/new AppError\(\d{3}, '([a-z_]+)'/g)].map((m) => m[1]!),
+    ...[...errorsSource.matchAll(/ineligible\('([a-z_]+)'/g)].map((m) => m[1]!),
+    'not_eligible',
+    'email_not_verified',
+  ]);
+  const table = docs.slice(docs.indexOf('| status | code | when |'), docs.indexOf('## Auth'));
+  const documented = new Set([...table.matchAll(/^\| \d{3} \| (.+?) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([a-z_]+)`/g)].map((c) => c[1]!)));
+
+  it('when a code can be answered, then docs/api.md documents it, and every documented code can be answered', () => {
+    expect([...emittable].sort()).toEqual([...documented].sort());
+  });
+
+  it('when errors.ts exports a factory, then some module uses it (no dead codes)', () => {
+    const factories = [...errorsSource.matchAll(/^export const ([a-zA-Z]+) = \(/gm)].map((m) => m[1]!).filter((n) => n !== 'notFoundHandler');
+    const calls = (source: string, name: string) => new RegExp(`\\b${name}\\(`).test(source);
+    const unused = factories.filter((name) => !sources.some((s) => calls(s, name)) && !calls(errorsSource, name));
+    expect(unused).toEqual([]);
+  });
+
+  it('when a module outside errors.ts needs an error, then it calls a factory instead of building an AppError', () => {
+    expect(sources.filter((s) => /new AppError\(/.test(s))).toEqual([]);
   });
 });

@@ -1,8 +1,11 @@
 /**
- * One error type for everything the API answers with, and one middleware that turns any thrown value into
- * `{"error": {"code", "message"}}`. Upstream bodies and stack traces are logged, never sent to the browser.
+ * Every error this API answers with, as one named factory per code (the codes of docs/api.md), and one
+ * middleware that turns any thrown value into `{"error": {"code", "message"}}`. Call sites never build an
+ * {@link AppError} by hand: a code is added here, documented in docs/api.md, and `errors.test.ts` checks
+ * that the two lists match. Upstream bodies and stack traces are logged, never sent to the browser.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { describeForLog } from './http.js';
 
 export interface FieldProblem {
   field: string;
@@ -22,19 +25,105 @@ export class AppError extends Error {
   }
 }
 
+const passwordField = (message: string): FieldProblem[] => [{ field: 'password', message }];
+
+// 400: the request itself is wrong.
+export const invalidJson = () => new AppError(400, 'invalid_json', 'The request body is not valid JSON.');
+export const malformedUrl = () =>
+  new AppError(400, 'malformed_url', 'The address is malformed (it holds an invalid percent-encoding). Check the link and try again.');
+export const badRequest = () => new AppError(400, 'bad_request', 'The request could not be understood.');
+export const invalidState = () =>
+  new AppError(400, 'invalid_state',
+    'This sign-in link is not valid here: it has expired, was already used, or was started in another browser. Start again from the sign-in button.');
+export const signInRefused = (providerError: string, description: string | null) =>
+  new AppError(400, 'sign_in_refused',
+    `The sign-in provider did not sign you in (${providerError.slice(0, 100)}${description ? `: ${description.slice(0, 200)}` : ''}). Try again.`);
+export const signInFailed = (cause?: unknown) =>
+  new AppError(400, 'sign_in_failed', 'The sign-in could not be completed. Start again from the sign-in button.', undefined, { cause });
+
+// 401: who is asking is unknown.
 export const notAuthenticated = () => new AppError(401, 'not_authenticated', 'Sign in first.');
 export const sessionExpired = () =>
   new AppError(401, 'session_expired', 'Your sign-in has expired. Sign in again to continue.');
+
+// 403: known, but not allowed.
+export const csrfRefused = (why: string) =>
+  new AppError(403, 'csrf', `This request was refused to protect your account (${why}). Reload the page and try again.`);
+/** The person may not register: `code` is the eligibility verdict (not_eligible, email_missing, email_not_verified). */
+export const ineligible = (code: 'not_eligible' | 'email_missing' | 'email_not_verified', message: string) =>
+  new AppError(403, code, message);
+export const emailMissing = () => ineligible('email_missing', 'Your sign-in provider did not share an email address.');
 export const forbidden = (message = 'You are not allowed to do this.') => new AppError(403, 'forbidden', message);
+export const serviceAccountProtected = () =>
+  forbidden('This is the account this service uses to manage MLflow; it cannot be changed here.');
+export const notAManager = () =>
+  forbidden('You can only share what you manage: you need the MANAGE permission on this resource.');
+
+// 404: nothing there.
+export const notFound = () => new AppError(404, 'not_found', 'There is nothing at this address.');
+export const unknownResourceType = (given: string, known: readonly string[]) =>
+  new AppError(404, 'not_found', `Unknown resource type "${given.slice(0, 40)}"; use ${known.join(', ')}.`);
 export const notRegistered = () =>
   new AppError(404, 'not_registered', 'You have no MLflow account yet. Register first.');
+export const userNotRegistered = (username: string) =>
+  new AppError(404, 'user_not_registered', `${username} has no MLflow account: they must register first.`);
+export const resourceNotFound = (type: string, id: string) =>
+  new AppError(404, 'resource_not_found', `There is no ${type.replace('_', ' ')} "${id}".`);
+export const grantNotFound = (username: string) =>
+  new AppError(404, 'grant_not_found', `${username} has no direct permission on this resource.`);
+
+// 409: the state of things forbids it.
+export const alreadyRegistered = () =>
+  new AppError(409, 'already_registered', 'You already have an MLflow account. Change its password on your account page instead.');
+export const lastManager = (canListCollaborators: boolean) =>
+  new AppError(409, 'last_manager',
+    canListCollaborators
+      ? 'This is the last MANAGE grant on this resource: give MANAGE to someone else first, so that somebody can still manage it.'
+      : 'This MLflow version cannot tell whether anyone else manages this resource, so you cannot remove your own MANAGE permission. Ask another manager to do it.');
+
+// 413, 415: the body's envelope.
+export const payloadTooLarge = () => new AppError(413, 'payload_too_large', 'The request body is too large (16 KB at most).');
+export const unsupportedEncoding = () => new AppError(415, 'unsupported_encoding', 'The request body must be UTF-8 JSON.');
+export const unsupportedMediaType = () =>
+  new AppError(415, 'unsupported_media_type', 'Send the request body as JSON (Content-Type: application/json).');
+
+// 422: the body's content.
 export const validationFailed = (fields: FieldProblem[]) =>
   new AppError(422, 'validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join(' '), fields);
+export const weakPassword = (message: string) => new AppError(422, 'weak_password', message, passwordField(message));
+export const passwordInvalidCharacters = (message: string) =>
+  new AppError(422, 'password_invalid_characters', message, passwordField(message));
+export const permissionNotSupported = (permission: string) =>
+  new AppError(422, 'permission_not_supported', `This MLflow server does not support the ${permission} permission. Choose READ, EDIT or MANAGE.`, [
+    { field: 'permission', message: `${permission} is not supported by this MLflow server.` },
+  ]);
+
+// 5xx: an upstream failed; nothing the person did.
+export const internalError = () =>
+  new AppError(500, 'internal_error', 'Something went wrong on our side. Try again, and tell the operators if it persists.');
+export const notSupportedByMlflow = () =>
+  new AppError(501, 'not_supported_by_mlflow', 'This MLflow version (before 3.13) cannot list who has access. Look people up one by one by email instead.');
+export const mlflowFailed = (action: string, cause?: unknown) =>
+  new AppError(502, 'mlflow_failed', `MLflow could not ${action}. Nothing else was changed; try again.`, undefined, { cause });
+export const vaultFailed = (during: 'register' | 'delete', cause?: unknown) =>
+  new AppError(502, 'vault_failed',
+    during === 'register'
+      ? 'Your credentials could not be stored in Vault, so no account was created. Try again in a moment.'
+      : 'Your credentials could not be removed from Vault, so nothing was deleted. Try again in a moment.',
+    undefined, { cause });
+export const vaultOutOfSync = (cause?: unknown) =>
+  new AppError(502, 'vault_out_of_sync',
+    'Your MLflow password was changed, but the copy in Vault could not be updated, so jobs would still use the old one. Submit the new password again to repair this.',
+    undefined, { cause });
 export const mlflowUnavailable = (cause?: unknown) =>
   new AppError(503, 'mlflow_unavailable', 'MLflow cannot be reached right now. Nothing was changed; try again in a moment.', undefined, { cause });
-export const providerUnavailable = () =>
-  new AppError(503, 'provider_unavailable', 'The sign-in provider cannot be reached right now. Try again in a moment.');
-export const notFound = () => new AppError(404, 'not_found', 'There is nothing at this address.');
+export const mlflowAdminRefused = (cause?: unknown) =>
+  new AppError(503, 'mlflow_unavailable',
+    'This service cannot manage MLflow accounts right now (its MLflow admin account was refused). The operators have been told.', undefined, { cause });
+export const temporarilyUnavailable = (cause?: unknown) =>
+  new AppError(503, 'temporarily_unavailable', 'This service cannot complete the change right now. Nothing was changed; try again in a moment.', undefined, { cause });
+export const providerUnavailable = (cause?: unknown) =>
+  new AppError(503, 'provider_unavailable', 'The sign-in provider cannot be reached right now. Try again in a moment.', undefined, { cause });
 
 /** Answers 404 for API routes nobody handled (the SPA fallback handles page routes). */
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(notFound());
@@ -45,21 +134,22 @@ interface Logger {
 }
 
 /**
- * Body-parser and serve-static errors carry a `type` or an HTTP `status`; map them to stable codes
- * instead of a 500.
+ * Body-parser, router and serve-static errors carry a `type` or an HTTP `status`: map them to stable
+ * codes instead of a 500.
  */
-function fromHttpError(err: { type?: string; status?: number; expose?: boolean }): AppError | undefined {
+function fromHttpError(err: { type?: string; status?: number; expose?: boolean } | undefined): AppError | undefined {
   switch (err?.type) {
     case 'entity.parse.failed':
-      return new AppError(400, 'invalid_json', 'The request body is not valid JSON.');
+      return invalidJson();
     case 'entity.too.large':
-      return new AppError(413, 'payload_too_large', 'The request body is too large (16 KB at most).');
+      return payloadTooLarge();
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError(415, 'unsupported_encoding', 'The request body must be UTF-8 JSON.');
+      return unsupportedEncoding();
   }
-  if (err?.expose && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
-    return err.status === 404 ? notFound() : new AppError(err.status, 'bad_request', 'The request could not be understood.');
+  if (err instanceof URIError) return malformedUrl();
+  if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+    return err.status === 404 ? notFound() : badRequest();
   }
   return undefined;
 }
@@ -68,10 +158,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     let appError = err instanceof AppError ? err : fromHttpError(err as { type?: string });
     if (!appError) {
-      logger.error({ err, path: req.path }, 'unhandled error');
-      appError = new AppError(500, 'internal_error', 'Something went wrong on our side. Try again, and tell the operators if it persists.');
+      logger.error({ err: describeForLog(err), path: req.path }, 'unhandled error');
+      appError = internalError();
     } else if (appError.status >= 500) {
-      logger.warn({ code: appError.code, cause: appError.cause, path: req.path }, appError.message);
+      logger.warn({ code: appError.code, cause: describeForLog(appError.cause), path: req.path }, appError.message);
     }
     if (res.headersSent) return;
     res.status(appError.status).json({

@@ -76,3 +76,43 @@ export function createHttp(service: string, baseUrl: string, fetchImpl: FetchLik
 }
 
 export type HttpRequest = ReturnType<typeof createHttp>;
+
+const LOGGED_BODY_CHARS = 200;
+/** Values that look like secrets wherever they stand: JWTs, password hashes, Bearer/Basic credentials. */
+const SECRET_VALUES: RegExp[] = [
+  /eyJ[\w-]+\.[\w-]+\.[\w-]*/g,
+  /\b(?:pbkdf2|scrypt|bcrypt|argon2)[:$][^\s'",)]+/gi,
+  /\b(?:Bearer|Basic)\s+[\w.~+/=-]+/gi,
+];
+/** A secret named by its key, in JSON (`"password": "…"`) or a query (`code=…`): the value goes, the key stays. */
+const SECRET_FIELDS =
+  /("?\b(?:password|current_password|secret|token|code|state|refresh_token|access_token|id_token|id_token_hint)"?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,&}]+)/gi;
+
+/** Removes anything shaped like a secret from text bound for the log, and truncates it. */
+export function redactForLog(text: string, max = LOGGED_BODY_CHARS): string {
+  let out = text.slice(0, max * 4).replace(SECRET_FIELDS, '$1[redacted]');
+  for (const shape of SECRET_VALUES) out = out.replace(shape, '[redacted]');
+  return out.length > max ? `${out.slice(0, max)}…` : out;
+}
+
+/**
+ * A thrown value as it may be logged: upstream bodies truncated and redacted, never whole. Stacks are kept
+ * for our own errors (they hold code locations, not data).
+ */
+export function describeForLog(err: unknown, depth = 0): Record<string, unknown> | undefined {
+  if (err === undefined || err === null || depth > 3) return undefined;
+  if (err instanceof UpstreamError) {
+    const body = err.body === undefined ? undefined : redactForLog(typeof err.body === 'string' ? err.body : JSON.stringify(err.body));
+    return { service: err.service, status: err.status, message: redactForLog(err.message), ...(body ? { body } : {}) };
+  }
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    return {
+      name: err.name,
+      message: redactForLog(err.message),
+      ...(err.stack ? { stack: err.stack.split('\n').slice(1, 8).join('\n') } : {}),
+      ...(cause !== undefined && cause !== err ? { cause: describeForLog(cause, depth + 1) } : {}),
+    };
+  }
+  return { value: redactForLog(String(err)) };
+}

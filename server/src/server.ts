@@ -1,6 +1,7 @@
 /**
- * Wires a validated config to real collaborators and listens. Used by `main.ts`, by the demo and by the
- * integration tests (which start the real server in-process on port 0).
+ * Wires a validated config to real collaborators, starts what talks to the network (OpenID discovery,
+ * the MLflow permission-API probe) and listens. Used by `main.ts`, by the demo and by the integration
+ * tests (which start the real server in-process on port 0).
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -9,8 +10,11 @@ import type { Config } from './config.js';
 import { createApp } from './app.js';
 import { createOidc } from './auth/oidc.js';
 import { createSessionStore } from './auth/session-store.js';
+import { describeForLog } from './http.js';
 import { createMlflowClient } from './mlflow/client.js';
 import { createPapiClient } from './secrets/papi-client.js';
+import { createResourceLock } from './sharing/resource-lock.js';
+import { createResourceNames } from './sharing/resource-names.js';
 
 export interface RunningServer {
   url: string;
@@ -21,19 +25,31 @@ export interface RunningServer {
 export async function startServer(config: Config, options: { logger?: Logger; host?: string; port?: number } = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const oidc = createOidc(config, logger);
-  const sessions = createSessionStore({ databaseUrl: config.session.databaseUrl, pruneIntervalSeconds: config.session.pruneIntervalSeconds, onError: (err) => logger.error({ err: err.message }, 'session store error') });
+  const sessions = createSessionStore({
+    databaseUrl: config.session.databaseUrl,
+    pruneIntervalSeconds: config.session.pruneIntervalSeconds,
+    onError: (err) => logger.error({ err: describeForLog(err) }, 'session store error'),
+  });
   const mlflow = createMlflowClient({ baseUrl: config.mlflow.url, username: config.mlflow.adminUsername, password: config.mlflow.adminPassword });
   const papi = config.vault ? createPapiClient(config.vault) : undefined;
+  const resourceLock = createResourceLock({ databaseUrl: config.session.databaseUrl });
+  const resourceNames = createResourceNames(mlflow);
+  const permissions = () => mlflow.permissions((name) => resourceNames.isPrompt(name));
   const app = createApp(config, {
     logger,
     oidc,
     mlflow,
     papi,
     sessionStore: sessions.store,
+    resourceLock,
+    resourceNames,
+    permissions,
     readinessChecks: sessions.kind === 'postgres' ? { sessions: () => sessions.check() } : undefined,
   });
   // Discovery runs in the background and retries: a provider that is down must not stop the start.
   void oidc.discover();
+  // Learn the MLflow permission API early; a failure here is retried on first use.
+  permissions().catch(() => undefined);
 
   const server = app.listen(options.port ?? config.port, options.host ?? '0.0.0.0');
   await new Promise<void>((resolve, reject) => {
@@ -53,7 +69,7 @@ export async function startServer(config: Config, options: { logger?: Logger; ho
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await sessions.close();
+      await Promise.all([sessions.close(), resourceLock.close()]);
     },
   };
 }

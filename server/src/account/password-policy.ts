@@ -2,16 +2,27 @@
  * The password rule people see before they submit and the BFF enforces after. MLflow 3 itself rejects
  * fewer than 12 characters, so the minimum is never below that (config enforces it).
  */
+import { passwordInvalidCharacters, weakPassword, type AppError } from '../errors.js';
+
 export interface PasswordPolicy {
   minLength: number;
   maxLength: number;
 }
 
-/** The reason a password is refused, in words, or `undefined` when it is acceptable. */
-export function passwordProblem(password: string, email: string, policy: PasswordPolicy): string | undefined {
+/**
+ * C0 and C1 control characters and DEL: such a password cannot be typed, nor put in an environment
+ * variable or the `export` line the account page shows (a NUL ends it early, a newline splits it).
+ */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Why a password is refused, as the error to answer, or `undefined` when it is acceptable. */
+export function passwordProblem(password: string, email: string, policy: PasswordPolicy): AppError | undefined {
+  if (CONTROL_CHARACTERS.test(password)) {
+    return passwordInvalidCharacters('The password must not contain control characters (such as tab, newline or NUL): use letters, digits, spaces and symbols.');
+  }
   const length = [...password].length;
-  if (length < policy.minLength) return `The password must be at least ${policy.minLength} characters long.`;
-  if (length > policy.maxLength) return `The password must be at most ${policy.maxLength} characters long.`;
-  if (password.trim().toLowerCase() === email.trim().toLowerCase()) return 'The password must not be your email address.';
+  if (length < policy.minLength) return weakPassword(`The password must be at least ${policy.minLength} characters long.`);
+  if (length > policy.maxLength) return weakPassword(`The password must be at most ${policy.maxLength} characters long.`);
+  if (password.trim().toLowerCase() === email.trim().toLowerCase()) return weakPassword('The password must not be your email address.');
   return undefined;
 }

@@ -6,11 +6,18 @@
  * - change password: MLflow first, then Vault; a failed Vault write is reported (`vault_out_of_sync`) and
  *   repaired by submitting the password again.
  * - delete: Vault first, then MLflow; a failed Vault delete changes nothing.
+ *
+ * Cost: reading the account is one MLflow call, with the Vault read alongside it. Whether the Vault copy
+ * signs in to MLflow is one more call, so its answer is remembered per user and secret content, and
+ * forgotten whenever this service changes the account.
  */
-import { AppError, mlflowUnavailable, notRegistered, forbidden } from '../errors.js';
-import { UpstreamError } from '../http.js';
-import { mlflowErrorCode, mlflowErrorMessage, type MlflowClient, type MlflowUser } from '../mlflow/client.js';
-import type { PapiClient } from '../secrets/papi-client.js';
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { notRegistered, serviceAccountProtected, vaultFailed, vaultOutOfSync } from '../errors.js';
+import { describeForLog } from '../http.js';
+import type { MlflowClient, MlflowUser } from '../mlflow/client.js';
+import type { PermissionsApi } from '../mlflow/permissions.js';
+import type { PapiClient, StoredCredentials } from '../secrets/papi-client.js';
 
 export type VaultStatus = 'disabled' | 'in_sync' | 'out_of_sync' | 'missing' | 'unavailable';
 
@@ -26,67 +33,58 @@ interface Logger {
   error(obj: object, msg?: string): void;
 }
 
-/** MLflow's answers mapped to what the person can act on. */
-function fromMlflow(err: unknown, action: string): never {
-  if (err instanceof AppError) throw err;
-  if (err instanceof UpstreamError) {
-    if (err.unavailable) throw mlflowUnavailable(err);
-    const code = mlflowErrorCode(err);
-    if (err.status === 400 && code === 'RESOURCE_ALREADY_EXISTS') {
-      throw new AppError(409, 'already_registered', 'You already have an MLflow account.');
-    }
-    if (err.status === 400) {
-      // Only MLflow's own short password rule is passed on: other messages can carry internals
-      // (MLflow 2.x puts SQL statements and password hashes in some of them).
-      const message = mlflowErrorMessage(err);
-      const detail = message && /^Password [^\n]{0,160}$/.test(message) ? message : undefined;
-      throw new AppError(422, 'weak_password', `MLflow refused the password${detail ? `: ${detail}` : '.'}`, [
-        { field: 'password', message: detail ?? 'MLflow refused this password.' },
-      ]);
-    }
-    if (err.status === 401 || err.status === 403) {
-      throw new AppError(503, 'mlflow_unavailable', 'This service cannot manage MLflow accounts right now (its MLflow admin account was refused). The operators have been told.', undefined, { cause: err });
-    }
-  }
-  throw new AppError(502, 'mlflow_failed', `MLflow could not ${action}. Nothing else was changed; try again.`, undefined, { cause: err });
+export interface AccountServiceDeps {
+  mlflow: Pick<MlflowClient, 'getUser' | 'createUser' | 'updatePassword' | 'deleteUser' | 'checkCredentials'>;
+  /** Needed to delete a user on MLflow 2.x, which refuses while the user still holds grants. */
+  permissions: () => Promise<Pick<PermissionsApi, 'releaseGrants'>>;
+  papi: PapiClient | undefined;
+  adminUsername: string;
+  logger: Logger;
+  /** How long a successful check of the Vault copy is trusted without asking MLflow again. */
+  vaultCheckTtlMs?: number;
 }
 
-export function createAccountService(deps: { mlflow: MlflowClient; papi: PapiClient | undefined; adminUsername: string; logger: Logger }) {
+/** Identifies a secret's content without keeping it: the remembered check is keyed by this. */
+const fingerprint = (c: StoredCredentials) => createHash('sha256').update(`${c.username}\0${c.password}`).digest('base64url');
+
+export function createAccountService(deps: AccountServiceDeps) {
   const { mlflow, papi, logger } = deps;
+  const vaultChecks = new LRUCache<string, { fingerprint: string; signsIn: boolean }>({ max: 10_000, ttl: deps.vaultCheckTtlMs ?? 10 * 60_000 });
 
   /** The service's own admin account is never managed through this API, whoever signs in. */
   function guardServiceAccount(email: string) {
-    if (email.toLowerCase() === deps.adminUsername.toLowerCase()) {
-      throw forbidden('This is the account this service uses to manage MLflow; it cannot be changed here.');
-    }
+    if (email.toLowerCase() === deps.adminUsername.toLowerCase()) throw serviceAccountProtected();
   }
 
-  async function getAccount(email: string): Promise<MlflowUser | null> {
+  async function readVault(owner: AccountOwner): Promise<StoredCredentials | null | 'unavailable'> {
     try {
-      return await mlflow.getUser(email);
+      return await papi!.readCredentials(owner.accessToken);
     } catch (err) {
-      return fromMlflow(err, 'look up your account');
-    }
-  }
-
-  /** Reads the secret back and tries it against MLflow: the status is a fact, not a guess. */
-  async function vaultStatus(owner: AccountOwner, account: MlflowUser | null): Promise<VaultStatus> {
-    if (!papi) return 'disabled';
-    let stored;
-    try {
-      stored = await papi.readCredentials(owner.accessToken);
-    } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'reading the Vault secret failed');
+      logger.warn({ err: describeForLog(err) }, 'reading the Vault secret failed');
       return 'unavailable';
     }
-    if (!stored) return 'missing';
-    if (!account || stored.username !== account.username) return 'out_of_sync';
+  }
+
+  /** Whether the stored credentials sign in to MLflow: a fact, asked of MLflow once per secret content. */
+  async function signsIn(stored: StoredCredentials): Promise<boolean | 'unavailable'> {
+    const key = fingerprint(stored);
+    const known = vaultChecks.get(stored.username);
+    if (known?.fingerprint === key) return known.signsIn;
     try {
       const check = await mlflow.checkCredentials(stored.username, stored.password);
-      return check.ok ? 'in_sync' : 'out_of_sync';
+      vaultChecks.set(stored.username, { fingerprint: key, signsIn: check.ok });
+      return check.ok;
     } catch {
       return 'unavailable';
     }
+  }
+
+  async function vaultStatus(account: MlflowUser | null, stored: StoredCredentials | null | 'unavailable'): Promise<VaultStatus> {
+    if (stored === 'unavailable') return 'unavailable';
+    if (!stored) return 'missing';
+    if (!account || stored.username !== account.username) return 'out_of_sync';
+    const ok = await signsIn(stored);
+    return ok === 'unavailable' ? 'unavailable' : ok ? 'in_sync' : 'out_of_sync';
   }
 
   async function writeVault(owner: AccountOwner, password: string): Promise<void> {
@@ -94,78 +92,65 @@ export function createAccountService(deps: { mlflow: MlflowClient; papi: PapiCli
   }
 
   return {
-    getAccount,
-    vaultStatus,
     vaultEnabled: papi !== undefined,
 
-    async status(owner: AccountOwner) {
-      const account = await getAccount(owner.email);
-      return { account, vault: await vaultStatus(owner, account) };
+    /** The account and the state of its Vault copy: one MLflow call when the copy was checked before. */
+    async status(owner: AccountOwner): Promise<{ account: MlflowUser | null; vault: VaultStatus }> {
+      if (!papi) return { account: await mlflow.getUser(owner.email), vault: 'disabled' };
+      const [account, stored] = await Promise.all([mlflow.getUser(owner.email), readVault(owner)]);
+      return { account, vault: await vaultStatus(account, stored) };
     },
 
     async register(owner: AccountOwner, password: string): Promise<{ account: MlflowUser; vault: VaultStatus }> {
       guardServiceAccount(owner.email);
-      if (await getAccount(owner.email)) {
-        throw new AppError(409, 'already_registered', 'You already have an MLflow account. Change its password on your account page instead.');
-      }
-      let account: MlflowUser;
-      try {
-        account = await mlflow.createUser(owner.email, password);
-      } catch (err) {
-        return fromMlflow(err, 'create your account');
-      }
+      vaultChecks.delete(owner.email);
+      // MLflow itself refuses an existing username (409 already_registered), so no look-up first.
+      const account = await mlflow.createUser(owner.email, password);
       if (!papi) return { account, vault: 'disabled' };
       try {
         await writeVault(owner, password);
       } catch (err) {
-        logger.warn({ err: (err as Error).message }, 'storing credentials in Vault failed; removing the new MLflow user');
+        logger.warn({ err: describeForLog(err) }, 'storing credentials in Vault failed; removing the new MLflow user');
         try {
           await mlflow.deleteUser(owner.email);
         } catch (rollbackErr) {
-          logger.error({ err: (rollbackErr as Error).message, username: owner.email }, 'rollback failed: MLflow user left without a Vault copy');
+          logger.error({ err: describeForLog(rollbackErr), username: owner.email }, 'rollback failed: MLflow user left without a Vault copy');
         }
-        throw new AppError(502, 'vault_failed', 'Your credentials could not be stored in Vault, so no account was created. Try again in a moment.', undefined, { cause: err });
+        throw vaultFailed('register', err);
       }
       return { account, vault: 'in_sync' };
     },
 
     async changePassword(owner: AccountOwner, password: string): Promise<void> {
       guardServiceAccount(owner.email);
-      if (!(await getAccount(owner.email))) throw notRegistered();
-      try {
-        await mlflow.updatePassword(owner.email, password);
-      } catch (err) {
-        fromMlflow(err, 'change your password');
-      }
+      vaultChecks.delete(owner.email);
+      if (!(await mlflow.getUser(owner.email))) throw notRegistered();
+      await mlflow.updatePassword(owner.email, password);
       if (!papi) return;
       try {
         await writeVault(owner, password);
       } catch (err) {
-        throw new AppError(502, 'vault_out_of_sync',
-          'Your MLflow password was changed, but the copy in Vault could not be updated, so jobs would still use the old one. Submit the new password again to repair this.',
-          undefined, { cause: err });
+        throw vaultOutOfSync(err);
       }
     },
 
     async deleteAccount(owner: AccountOwner): Promise<void> {
       guardServiceAccount(owner.email);
-      const account = await getAccount(owner.email);
+      vaultChecks.delete(owner.email);
+      const account = await mlflow.getUser(owner.email);
       if (papi) {
         try {
           await papi.deleteCredentials(owner.accessToken);
         } catch (err) {
-          throw new AppError(502, 'vault_failed', 'Your credentials could not be removed from Vault, so nothing was deleted. Try again in a moment.', undefined, { cause: err });
+          throw vaultFailed('delete', err);
         }
       }
       if (!account) {
         if (papi) return;
         throw notRegistered();
       }
-      try {
-        await mlflow.deleteUser(owner.email);
-      } catch (err) {
-        fromMlflow(err, 'delete your account');
-      }
+      await (await deps.permissions()).releaseGrants(owner.email);
+      await mlflow.deleteUser(owner.email);
     },
   };
 }

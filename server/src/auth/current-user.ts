@@ -2,9 +2,12 @@
  * Middleware that makes the signed-in person available to API routes, with a usable access token.
  *
  * An expired access token is refreshed with the refresh token (and the claims re-fetched, so that
- * eligibility follows what the provider says now). When that fails the session ends: 401 session_expired.
+ * eligibility follows what the provider says now). When the provider refuses, the session ends (401
+ * `session_expired`); when it cannot be reached, the session stays and the request answers 503.
  */
+import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import { notAuthenticated, sessionExpired, AppError } from '../errors.js';
 import { evaluateEligibility, type Claims, type Eligibility } from './eligibility.js';
@@ -25,7 +28,6 @@ export interface Identity {
 }
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       identity?: Identity;
@@ -38,19 +40,30 @@ export function identityOf(req: Request): Identity {
   return req.identity;
 }
 
-export function createCurrentUser(config: Config, oidc: Oidc, logger: { warn(o: object, m?: string): void }): RequestHandler {
-  // One refresh at a time per session: concurrent requests share it (providers may rotate refresh tokens).
-  const refreshing = new Map<string, Promise<SignedInUser>>();
+/** How long a finished refresh is handed to requests that still carry the refresh token it replaced. */
+const RECENT_REFRESH_MS = 30_000;
 
-  async function refreshed(req: Request, user: SignedInUser): Promise<SignedInUser> {
-    if (!user.refreshToken) throw sessionExpired();
-    let pending = refreshing.get(req.sessionID);
+function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+}
+
+export function createCurrentUser(config: Config, oidc: Oidc): RequestHandler {
+  /**
+   * One refresh at a time per refresh token, shared by concurrent requests, and remembered briefly after
+   * it finished: a request that read the session before the new tokens were saved still carries the old
+   * refresh token, which a rotating provider would now refuse. Keyed by a hash, bounded, and expiring.
+   */
+  const refreshes = new LRUCache<string, Promise<SignedInUser>>({ max: 10_000, ttl: RECENT_REFRESH_MS });
+
+  function refreshed(user: SignedInUser): Promise<SignedInUser> {
+    if (!user.refreshToken) return Promise.reject(sessionExpired());
+    const key = createHash('sha256').update(user.refreshToken).digest('base64url');
+    let pending = refreshes.get(key);
     if (!pending) {
-      pending = oidc
-        .refresh({ sub: user.sub, refreshToken: user.refreshToken, idToken: user.idToken })
-        .then((t) => ({ ...user, ...t }))
-        .finally(() => refreshing.delete(req.sessionID));
-      refreshing.set(req.sessionID, pending);
+      pending = oidc.refresh({ sub: user.sub, refreshToken: user.refreshToken, idToken: user.idToken }).then((t) => ({ ...user, ...t }));
+      // A failure is not remembered: the next request may find the provider back.
+      pending.catch(() => refreshes.delete(key));
+      refreshes.set(key, pending);
     }
     return pending;
   }
@@ -61,14 +74,15 @@ export function createCurrentUser(config: Config, oidc: Oidc, logger: { warn(o: 
       if (!user) throw notAuthenticated();
       if (user.expiresAt - EXPIRY_MARGIN_MS <= Date.now()) {
         try {
-          user = await refreshed(req, user);
-          req.session.user = user;
+          user = await refreshed(user);
         } catch (err) {
-          if (err instanceof AppError && err.code === 'provider_unavailable') throw err;
-          logger.warn({ err: (err as Error).message }, 'token refresh failed; ending the session');
-          delete req.session.user;
-          throw sessionExpired();
+          // Only a refusal by the provider ends the session; an unreachable provider keeps it (503).
+          if (err instanceof AppError && err.code === 'session_expired') delete req.session.user;
+          throw err;
         }
+        req.session.user = user;
+        // Stored before the request goes on, so the next request reads the new tokens.
+        await saveSession(req);
       }
       const eligibility = evaluateEligibility(user.claims, config.eligibility.rule, config.eligibility.requireVerifiedEmail);
       req.identity = {

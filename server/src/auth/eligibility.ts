@@ -1,6 +1,6 @@
 /**
  * Who may register: the operator's rule applied to the person's merged ID-token and userinfo claims.
- * Rules exactly as in shared/reference/identity-claims.md: entitlements match whole strings (sub-groups
+ * Rules exactly as in docs/reference/identity-claims.md: entitlements match whole strings (sub-groups
  * produce longer values, so a prefix match would let the wrong people in), realm roles must all be present.
  */
 import type { EligibilityRule } from '../config.js';

@@ -6,8 +6,26 @@
  */
 import * as client from 'openid-client';
 import type { Config } from '../config.js';
-import { providerUnavailable } from '../errors.js';
+import { AppError, providerUnavailable, sessionExpired, signInFailed } from '../errors.js';
+import { describeForLog } from '../http.js';
 import type { Claims } from './eligibility.js';
+
+/**
+ * What a failed exchange with the provider means: it could not be reached (retry later, keep the session),
+ * or it answered and refused (the grant is gone, or the callback was not acceptable).
+ */
+export function classifyProviderError(err: unknown): 'unreachable' | 'refused' {
+  if (err instanceof client.ResponseBodyError) return err.status >= 500 ? 'unreachable' : 'refused';
+  // fetch() rejects with a plain TypeError when nothing answers (refused connection, DNS, reset).
+  if (err instanceof TypeError && !('code' in err)) return 'unreachable';
+  if (err instanceof client.ClientError) {
+    if (err.code === 'OAUTH_TIMEOUT' || err.code === 'OAUTH_ABORT') return 'unreachable';
+    // A non-OAuth answer (an HTML error page from a proxy, a 502): the provider is not really answering.
+    if (err.cause instanceof Response && err.cause.status >= 500) return 'unreachable';
+  }
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'unreachable';
+  return 'refused';
+}
 
 export interface TokenResult {
   sub: string;
@@ -46,8 +64,8 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
       lastError = undefined;
       logger.info({ issuer: config.oidc.issuer }, 'OpenID provider discovered');
     } catch (err) {
-      lastError = `discovery of ${config.oidc.issuer} failed: ${(err as Error).message}`;
-      logger.warn({ issuer: config.oidc.issuer, err: (err as Error).message }, 'OpenID provider discovery failed; retrying');
+      lastError = `discovery of ${config.oidc.issuer} failed`;
+      logger.warn({ issuer: config.oidc.issuer, err: describeForLog(err) }, 'OpenID provider discovery failed; retrying');
     }
   }
 
@@ -134,24 +152,39 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
       // URL is internal, and the token request must repeat the registered redirect_uri exactly.
       const currentUrl = new URL(config.oidc.redirectUri);
       currentUrl.search = query.toString();
-      const tokens = await client.authorizationCodeGrant(c, currentUrl, {
-        pkceCodeVerifier: checks.codeVerifier,
-        expectedState: checks.state,
-        expectedNonce: checks.nonce,
-        idTokenExpected: true,
-      });
-      const base = toTokenResult(tokens);
-      const sub = base.idClaims.sub;
-      if (typeof sub !== 'string') throw new Error('the ID token has no subject');
-      return withUserinfo(c, base, sub);
+      try {
+        const tokens = await client.authorizationCodeGrant(c, currentUrl, {
+          pkceCodeVerifier: checks.codeVerifier,
+          expectedState: checks.state,
+          expectedNonce: checks.nonce,
+          idTokenExpected: true,
+        });
+        const base = toTokenResult(tokens);
+        const sub = base.idClaims.sub;
+        if (typeof sub !== 'string') throw signInFailed();
+        return await withUserinfo(c, base, sub);
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        logger.warn({ reason: classifyProviderError(err), err: describeForLog(err) }, 'sign-in callback failed');
+        throw classifyProviderError(err) === 'unreachable' ? providerUnavailable(err) : signInFailed(err);
+      }
     },
 
-    /** Refreshes the access token and the claims (eligibility is re-evaluated from them). */
+    /**
+     * Refreshes the access token and the claims (eligibility is re-evaluated from them). A provider that
+     * cannot be reached answers 503 `provider_unavailable` (the session stays); only a refusal by the
+     * provider, such as `invalid_grant`, ends the session (401 `session_expired`).
+     */
     async refresh(user: { sub: string; refreshToken: string; idToken?: string }): Promise<TokenResult> {
       const c = requireConfiguration();
-      const tokens = await client.refreshTokenGrant(c, user.refreshToken);
-      const base = toTokenResult(tokens, user);
-      return withUserinfo(c, base, user.sub);
+      try {
+        const tokens = await client.refreshTokenGrant(c, user.refreshToken);
+        return await withUserinfo(c, toTokenResult(tokens, user), user.sub);
+      } catch (err) {
+        const reason = classifyProviderError(err);
+        logger.warn({ reason, err: describeForLog(err) }, 'token refresh failed');
+        throw reason === 'unreachable' ? providerUnavailable(err) : sessionExpired();
+      }
     },
 
     /** The provider's logout URL, when it advertises an `end_session_endpoint`. */

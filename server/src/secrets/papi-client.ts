@@ -1,5 +1,5 @@
 /**
- * Typed client for the AI4OS platform API's secrets endpoints (shared/reference/papi-secrets-api.md).
+ * Typed client for the AI4OS platform API's secrets endpoints (docs/reference/papi-secrets-api.md).
  *
  * Every call carries the signed-in person's own access token: PAPI stores the secret under their `sub`,
  * so the BFF can never read or write another person's Vault entry.

@@ -5,12 +5,10 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { csrfSync } from 'csrf-sync';
-import { AppError } from '../errors.js';
+import { csrfRefused } from '../errors.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-const csrfError = (why: string) =>
-  new AppError(403, 'csrf', `This request was refused to protect your account (${why}). Reload the page and try again.`);
 
 export interface Csrf {
   /** Middleware refusing unsafe methods without a valid token or with a foreign Origin. */
@@ -42,8 +40,8 @@ export function createCsrf(allowedOrigins: readonly string[]): Csrf {
 
   const protect: RequestHandler = (req, _res, next) => {
     if (!UNSAFE.has(req.method)) return next();
-    if (!originAllowed(req)) return next(csrfError('it came from another site'));
-    if (!req.session || !isRequestValid(req)) return next(csrfError('the CSRF token is missing or wrong'));
+    if (!originAllowed(req)) return next(csrfRefused('it came from another site'));
+    if (!req.session || !isRequestValid(req)) return next(csrfRefused('the CSRF token is missing or wrong'));
     next();
   };
 

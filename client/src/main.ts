@@ -6,6 +6,5 @@ import './styles/base.css';
 import './styles/layout.css';
 import './styles/forms.css';
 import './styles/components.css';
-import './styles/sharing.css';
 
 createApp(App).use(createPinia()).use(createAppRouter()).mount('#app');

@@ -30,6 +30,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Anything thrown, as an {@link ApiError}: an `ApiError` stays as it is; anything else (a bug, a rejected
+ * promise from elsewhere) becomes a generic `unexpected_response`. Pages show `message` to the person as it
+ * is, so an unknown error must never reach them with its own text (e.g. "TypeError: …"); and every caller
+ * can then rely on `code`, `status` and `needsSignIn` without checking the type first.
+ */
+export function asApiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError(0, 'unexpected_response', 'Something went wrong. Please try again.');
+}
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ApiClientOptions {

@@ -14,7 +14,7 @@ import type {
   ResourceType,
 } from './types';
 
-export { ApiError } from './client';
+export { ApiError, asApiError } from './client';
 export type * from './types';
 
 /** The app's base path, e.g. `/signup/`; every BFF route and every app route lives below it. */

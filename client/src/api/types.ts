@@ -38,19 +38,14 @@ export interface MlflowAccount {
  */
 export type VaultStatus = 'disabled' | 'in_sync' | 'out_of_sync' | 'missing' | 'unavailable';
 
-export interface ServiceLinks {
-  mlflow: string;
-  privacy_policy: string | null;
-  terms_of_use: string | null;
-}
-
-/** `GET /api/me`. */
+/**
+ * `GET /api/me`: the signed-in person only. The password policy and the service's links are public
+ * configuration, served once by `GET /api/config` ({@link PublicConfig}).
+ */
 export interface Me {
   user: SignedInUser;
   account: MlflowAccount | null;
   vault: { status: VaultStatus };
-  password_policy: PasswordPolicy;
-  links: ServiceLinks;
   csrf_token: string;
 }
 
@@ -90,6 +85,7 @@ export type ApiErrorCode =
   | 'payload_too_large'
   | 'validation_failed'
   | 'weak_password'
+  | 'password_invalid_characters'
   | 'vault_failed'
   | 'vault_out_of_sync'
   | 'mlflow_unavailable'

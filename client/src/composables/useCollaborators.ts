@@ -1,6 +1,7 @@
 import { computed, ref } from 'vue';
 import {
   ApiError,
+  asApiError,
   type CollaboratorLookup,
   type EffectivePermission,
   type Grant,
@@ -94,8 +95,9 @@ export function useCollaborators(target: () => ShareTarget | null) {
       if (mine === generation) rows.value = list.map(({ username, permission, via, role }) => ({ username, permission, via, role }));
     } catch (e) {
       if (mine !== generation) return;
-      if (e instanceof ApiError && e.code === 'not_supported_by_mlflow') mode.value = 'lookup';
-      else loadError.value = e instanceof ApiError ? e : new ApiError(0, 'unexpected_response', String(e));
+      const error = asApiError(e);
+      if (error.code === 'not_supported_by_mlflow') mode.value = 'lookup';
+      else loadError.value = error;
     } finally {
       if (mine === generation) loading.value = false;
     }
@@ -127,7 +129,7 @@ export function useCollaborators(target: () => ShareTarget | null) {
     try {
       await sharing.unshare(t.type, t.id, username);
     } catch (e) {
-      if (e instanceof ApiError && e.code === 'grant_not_found') whileOn(t, () => dropDirect(username));
+      if (asApiError(e).code === 'grant_not_found') whileOn(t, () => dropDirect(username));
       throw e;
     }
     whileOn(t, () => dropDirect(username));
@@ -145,3 +147,6 @@ export function useCollaborators(target: () => ShareTarget | null) {
     remove,
   };
 }
+
+/** What {@link useCollaborators} gives the "Manage access" dialog's parts. */
+export type Collaborators = ReturnType<typeof useCollaborators>;

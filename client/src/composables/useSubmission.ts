@@ -1,5 +1,5 @@
 import { ref } from 'vue';
-import { ApiError } from '../api';
+import { asApiError, type ApiError } from '../api';
 
 /**
  * The state of one action a person starts (a form submit, a button): in progress, then a success message or
@@ -28,8 +28,7 @@ export function useSubmission() {
       success.value = typeof successMessage === 'function' ? successMessage() : successMessage;
       return true;
     } catch (e) {
-      error.value =
-        e instanceof ApiError ? e : new ApiError(0, 'unexpected_response', 'Something went wrong. Please try again.');
+      error.value = asApiError(e);
       return false;
     } finally {
       pending.value = false;

@@ -1,6 +1,6 @@
 import type { PasswordPolicy } from '../api/types';
 
-export type RequirementId = 'min_length' | 'max_length' | 'not_email' | 'confirmation_matches';
+export type RequirementId = 'min_length' | 'max_length' | 'no_control_characters' | 'not_email' | 'confirmation_matches';
 
 export interface Requirement {
   id: RequirementId;
@@ -24,10 +24,22 @@ export function passwordLength(password: string): number {
   return [...password].length;
 }
 
+/** C0 and C1 control characters (U+0000–U+001F, U+007F–U+009F), which the BFF refuses in a password. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Whether the password holds a control character. Such a password is refused by the BFF (422
+ * `password_invalid_characters`): a pasted tab or newline is invisible in the field, and people could not
+ * type it again when signing in to MLflow, so it is flagged while they type rather than after submitting.
+ */
+export function hasControlCharacter(password: string): boolean {
+  return CONTROL_CHARACTER.test(password);
+}
+
 /**
  * The password rules shown while someone types, mirroring the BFF's check (server/src/account/password-policy.ts):
- * length within the policy, not the email address (ignoring case and surrounding spaces), and a matching
- * confirmation.
+ * length within the policy, no control characters, not the email address (ignoring case and surrounding
+ * spaces), and a matching confirmation.
  */
 export function passwordRequirements(candidate: PasswordCandidate, policy: PasswordPolicy): Requirement[] {
   const { password, confirmation, email } = candidate;
@@ -36,6 +48,11 @@ export function passwordRequirements(candidate: PasswordCandidate, policy: Passw
   return [
     { id: 'min_length', label: `At least ${policy.min_length} characters`, met: length >= policy.min_length },
     { id: 'max_length', label: `At most ${policy.max_length} characters`, met: length <= policy.max_length },
+    {
+      id: 'no_control_characters',
+      label: 'No control characters (such as tab or newline)',
+      met: !hasControlCharacter(password),
+    },
     { id: 'not_email', label: 'Not your email address', met: password !== '' && !sameAsEmail },
     {
       id: 'confirmation_matches',

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { ApiError, bff, setCsrfToken, signIn, type Me, type VaultStatus } from '../api';
+import { asApiError, bff, setCsrfToken, signIn, type ApiError, type Me, type VaultStatus } from '../api';
 import { currentPath, navigateTo } from '../api/navigation';
 
 /**
@@ -84,19 +84,25 @@ export const useAccountStore = defineStore('account', () => {
   }
 
   /**
-   * The common reaction to a failed action, then rethrows so that the page can show the message:
-   * an ended session sends the person to sign in again and come back here; an answer that shows the
-   * server's state differs from ours (e.g. `already_registered`, `vault_out_of_sync`) reloads `me`.
+   * The reaction the whole app owes to a failed action, so that no page has to remember it: an ended
+   * session sends the person to sign in again and come back here; an answer that shows the server's state
+   * differs from ours (e.g. `already_registered`, `vault_out_of_sync`) reloads `me`. Public as
+   * `reactToFailure`, for the other stores' actions (sharing).
+   * @returns the failure as an {@link ApiError}, for the caller to show or rethrow
    */
-  async function fail(e: unknown): Promise<never> {
-    // Public as `reactToFailure`, for the other stores' actions (sharing).
+  async function react(e: unknown): Promise<ApiError> {
     const error = asApiError(e);
     if (error.needsSignIn) {
       signIn(currentPath());
     } else if (STATE_CHANGED.has(error.code)) {
       await load();
     }
-    throw error;
+    return error;
+  }
+
+  /** {@link react}s, then rejects with the error so that the page can show its message. */
+  async function fail(e: unknown): Promise<never> {
+    throw await react(e);
   }
 
   /** Creates the MLflow account with the chosen password (`POST /api/me`). */
@@ -151,18 +157,12 @@ export const useAccountStore = defineStore('account', () => {
     user: computed(() => me.value?.user ?? null),
     account: computed(() => me.value?.account ?? null),
     vaultStatus: computed<VaultStatus>(() => me.value?.vault.status ?? 'disabled'),
-    passwordPolicy: computed(() => me.value?.password_policy ?? null),
-    links: computed(() => me.value?.links ?? null),
     load,
     ensureLoaded,
     register,
     changePassword,
     deleteAccount,
     signOut,
-    reactToFailure: fail,
+    reactToFailure: react,
   };
 });
-
-function asApiError(e: unknown): ApiError {
-  return e instanceof ApiError ? e : new ApiError(0, 'unexpected_response', 'Something went wrong. Please try again.');
-}

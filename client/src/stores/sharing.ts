@@ -1,8 +1,9 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, readonly } from 'vue';
 import {
-  ApiError,
+  asApiError,
   bff,
+  type ApiError,
   type Collaborator,
   type CollaboratorLookup,
   type Grant,
@@ -11,7 +12,9 @@ import {
   type SharedResource,
   type SharingCapabilities,
 } from '../api';
-import { matchesFilter, RESOURCE_TYPES, sharingError } from '../sharing/text';
+import { sharingError } from '../sharing/errors';
+import { matchesFilter } from '../sharing/filter';
+import { RESOURCE_TYPES } from '../sharing/labels';
 import { useAccountStore } from './account';
 
 /** One tab of the sharing page: the person's resources of one type. */
@@ -58,11 +61,7 @@ export const useSharingStore = defineStore('sharing', () => {
       list.loaded = true;
       list.error = null;
     } catch (e) {
-      try {
-        await account.reactToFailure(e);
-      } catch (error) {
-        list.error = error as ApiError;
-      }
+      list.error = await account.reactToFailure(e);
     } finally {
       list.loading = false;
     }
@@ -106,12 +105,9 @@ export const useSharingStore = defineStore('sharing', () => {
     try {
       return await request();
     } catch (e) {
-      if (e instanceof ApiError && LIST_OUTDATED.has(e.code)) void load(type);
-      try {
-        return await account.reactToFailure(e);
-      } catch (error) {
-        throw sharingError(error as ApiError, username);
-      }
+      const error = asApiError(e);
+      if (LIST_OUTDATED.has(error.code)) void load(type);
+      throw sharingError(await account.reactToFailure(error), username);
     }
   }
 

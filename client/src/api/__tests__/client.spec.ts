@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { appBasePath } from '../base';
-import { ApiError, createApiClient, toApiError } from '../client';
+import { ApiError, asApiError, createApiClient, toApiError } from '../client';
 
 function clientWith(response: Response | Error, token: string | null = 'tok') {
   const fetch = vi.fn(async () => {
@@ -118,6 +118,25 @@ describe('toApiError', () => {
       error: { code: 'validation_failed', message: 'Invalid.', fields: [{ field: 'password' }, 'x', { field: 'a', message: 'b' }] },
     });
     expect(error.fields).toEqual([{ field: 'a', message: 'b' }]);
+  });
+});
+
+describe('asApiError', () => {
+  it('when given an ApiError, then it is the same error, code and fields included', () => {
+    const error = new ApiError(422, 'password_invalid_characters', 'No control characters, please.', [{ field: 'password', message: 'x' }]);
+    expect(asApiError(error)).toBe(error);
+  });
+
+  it.each([
+    ['an Error', new TypeError('x is undefined')],
+    ['a string', 'boom'],
+    ['undefined', undefined],
+    ['an object', { message: 'not for people' }],
+  ])('when given %s, then a generic unexpected_response whose message can be shown', (_name, thrown) => {
+    const error = asApiError(thrown);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 0, code: 'unexpected_response', message: 'Something went wrong. Please try again.' });
+    expect(error.needsSignIn).toBe(false);
   });
 });
 

@@ -27,7 +27,8 @@ describe('NewPasswordFields', () => {
     expect(items.min_length).toContain('At least 12 characters');
     expect(items.min_length).toContain('(not met)');
     expect(items.max_length).toContain('(met)');
-    expect(wrapper.text()).toContain('1 of 4 requirements met.');
+    expect(items.no_control_characters).toContain('No control characters (such as tab or newline) (met)');
+    expect(wrapper.text()).toContain('2 of 5 requirements met.');
   });
 
   it('when a good password is typed and confirmed, then every requirement turns met before submitting', async () => {
@@ -38,7 +39,7 @@ describe('NewPasswordFields', () => {
     await confirmation!.setValue('correct horse battery');
 
     for (const text of Object.values(states(wrapper))) expect(text).toContain('(met)');
-    expect(wrapper.text()).toContain('4 of 4 requirements met.');
+    expect(wrapper.text()).toContain('5 of 5 requirements met.');
     expect((wrapper.vm as unknown as { password: string }).password).toBe('correct horse battery');
   });
 
@@ -48,6 +49,18 @@ describe('NewPasswordFields', () => {
     await wrapper.findAll('input')[0]!.setValue('Ada@Example.org');
 
     expect(states(wrapper).not_email).toContain('(not met)');
+  });
+
+  it('when a pasted password holds a tab, then that requirement is not met and, once flagged, the password field is invalid', async () => {
+    const wrapper = mountFields({ flagUnmet: true });
+    const [password, confirmation] = wrapper.findAll('input');
+
+    await password!.setValue('correct horse\tbattery');
+    await confirmation!.setValue('correct horse\tbattery');
+
+    expect(states(wrapper).no_control_characters).toContain('(not met)');
+    expect(password!.attributes('aria-invalid')).toBe('true');
+    expect(confirmation!.attributes('aria-invalid')).toBeUndefined();
   });
 
   it('when both fields are labelled and described, then screen readers get the requirements list', () => {

@@ -1,7 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ref } from 'vue';
-import { apiError, fakeBff, json, meFixture } from '../../testing/fakeFetch';
+import { apiError, fakeBff, json, meFixture } from '../../testing/fakeBff';
 import { LEGACY, RBAC } from '../../testing/sharingFixtures';
 import { useAccountStore } from '../../stores/account';
 import { useCollaborators, type ShareTarget } from '../useCollaborators';

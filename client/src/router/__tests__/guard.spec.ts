@@ -1,7 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory } from 'vue-router';
-import { apiError, fakeBff, json, meFixture } from '../../testing/fakeFetch';
+import { apiError, fakeBff, json, meFixture } from '../../testing/fakeBff';
 import { createAppRouter } from '..';
 
 vi.mock('../../api/navigation', () => ({ navigateTo: vi.fn(), currentPath: () => '/' }));

@@ -2,7 +2,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api';
 import { navigateTo } from '../../api/navigation';
-import { apiError, fakeBff, json, meFixture } from '../../testing/fakeFetch';
+import { apiError, fakeBff, json, meFixture } from '../../testing/fakeBff';
 import { useAccountStore } from '../account';
 
 vi.mock('../../api/navigation', () => ({
@@ -25,7 +25,6 @@ describe('useAccountStore.load', () => {
     expect(store.phase).toBe('registered');
     expect(store.account).toEqual({ id: 3, username: 'ada@example.org', is_admin: false });
     expect(store.vaultStatus).toBe('in_sync');
-    expect(store.passwordPolicy).toEqual({ min_length: 12, max_length: 256 });
   });
 
   it('when the person has no account, then the phase is unregistered', async () => {

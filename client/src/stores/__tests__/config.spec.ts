@@ -1,27 +1,30 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { apiError, fakeBff, json } from '../../testing/fakeFetch';
+import { apiError, configFixture, fakeBff, json } from '../../testing/fakeBff';
 import { useConfigStore } from '../config';
 
 beforeEach(() => setActivePinia(createPinia()));
 
 describe('useConfigStore', () => {
-  it('when GET /api/config answers, then the configuration is exposed', async () => {
-    const config = {
-      mlflow_url: 'https://mlflow.example.org',
-      privacy_policy_url: null,
-      terms_of_use_url: 'https://example.org/terms',
-      vault_enabled: true,
-      password_policy: { min_length: 12, max_length: 256 },
-    };
+  it('when GET /api/config answers, then the configuration, its password policy and its links are exposed', async () => {
+    const config = configFixture({ terms_of_use_url: 'https://example.org/terms' });
     fakeBff({ 'GET /api/config': json(200, config) });
     const store = useConfigStore();
 
     await store.load();
 
     expect(store.config).toEqual(config);
+    expect(store.passwordPolicy).toEqual({ min_length: 12, max_length: 256 });
+    expect(store.links).toEqual({ mlflow: 'https://mlflow.example.org', privacy_policy: null, terms_of_use: 'https://example.org/terms' });
     expect(store.error).toBeNull();
     expect(store.loading).toBe(false);
+  });
+
+  it('when nothing is loaded yet, then there is no policy and there are no links (rather than made-up ones)', () => {
+    const store = useConfigStore();
+
+    expect(store.passwordPolicy).toBeNull();
+    expect(store.links).toBeNull();
   });
 
   it('when GET /api/config fails, then the error is kept for the page to show and load does not reject', async () => {
@@ -32,5 +35,27 @@ describe('useConfigStore', () => {
 
     expect(store.config).toBeNull();
     expect(store.error?.message).toBe('MLflow is down; retry later.');
+  });
+
+  it('when the request fails with something other than an answer, then the error is still one the page can show', async () => {
+    fakeBff({
+      'GET /api/config': () => {
+        throw new TypeError('boom');
+      },
+    });
+    const store = useConfigStore();
+
+    await store.load();
+
+    expect(store.error?.message).toBe('The server could not be reached. Check your connection and try again.');
+  });
+
+  it('when load is called twice at once, then one request is made', async () => {
+    const bff = fakeBff({ 'GET /api/config': json(200, configFixture()) });
+    const store = useConfigStore();
+
+    await Promise.all([store.load(), store.load()]);
+
+    expect(bff.callsTo('GET /api/config')).toHaveLength(1);
   });
 });

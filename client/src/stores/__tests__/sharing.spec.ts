@@ -2,7 +2,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api';
 import { navigateTo } from '../../api/navigation';
-import { apiError, fakeBff, json, meFixture } from '../../testing/fakeFetch';
+import { apiError, fakeBff, json, meFixture } from '../../testing/fakeBff';
 import { resourceFixture, resourceListFixture } from '../../testing/sharingFixtures';
 import { useAccountStore } from '../account';
 import { useSharingStore } from '../sharing';

@@ -3,7 +3,7 @@ import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, type Router } from 'vue-router';
 import { createAppRouter } from '../../router';
-import { fakeBff, json, meFixture } from '../../testing/fakeFetch';
+import { fakeBff, json, meFixture } from '../../testing/fakeBff';
 import { LEGACY, resourceFixture, resourceListFixture } from '../../testing/sharingFixtures';
 import SharingView from '../SharingView.vue';
 

@@ -3,7 +3,7 @@ import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ShareTarget } from '../../../composables/useCollaborators';
 import { useAccountStore } from '../../../stores/account';
-import { apiError, fakeBff, json, meFixture, type Route } from '../../../testing/fakeFetch';
+import { apiError, fakeBff, json, meFixture, type Route } from '../../../testing/fakeBff';
 import { LEGACY, RBAC } from '../../../testing/sharingFixtures';
 import ManageAccessDialog from '../ManageAccessDialog.vue';
 
@@ -185,6 +185,23 @@ describe('ManageAccessDialog on MLflow 3.13+', () => {
 
     expect(confirmDialog(wrapper).find('[role="alert"]').text()).toContain('You can only share what you manage.');
     expect(confirmDialog(wrapper).attributes('open')).toBeDefined();
+  });
+
+  it('when closed and opened again, then the forms start empty and the list is loaded again', async () => {
+    const { bff, wrapper } = await mountDialog();
+    await mainDialog(wrapper).find('.share-form').trigger('submit');
+    await mainDialog(wrapper).find('input[type="email"]').setValue('half typed');
+
+    await wrapper.setProps({ open: false });
+    await wrapper.setProps({ open: true });
+    await flushPromises();
+
+    const input = mainDialog(wrapper).find('input[type="email"]');
+    expect((input.element as HTMLInputElement).value).toBe('');
+    expect(input.attributes('aria-invalid')).toBeUndefined();
+    expect(mainDialog(wrapper).find('.share-form .field__error').exists()).toBe(false);
+    expect(document.activeElement).toBe(input.element);
+    expect(bff.callsTo(`GET ${BASE}`)).toHaveLength(2);
   });
 
   it('when the list answers 501, then the dialog switches to looking people up', async () => {

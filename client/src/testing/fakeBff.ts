@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import type { Me } from '../api/types';
+import type { Me, PublicConfig } from '../api/types';
 
 /** One request the code under test made. */
 export interface RecordedCall {
@@ -66,9 +66,19 @@ export function meFixture(overrides: Partial<Me> = {}): Me {
     user: { email: 'ada@example.org', name: 'Ada Lovelace', eligible: true, ineligible: null },
     account: { id: 3, username: 'ada@example.org', is_admin: false },
     vault: { status: 'in_sync' },
-    password_policy: { min_length: 12, max_length: 256 },
-    links: { mlflow: 'https://mlflow.example.org', privacy_policy: null, terms_of_use: null },
     csrf_token: 'csrf-123',
+    ...overrides,
+  };
+}
+
+/** A `GET /api/config` answer; override what the test is about. */
+export function configFixture(overrides: Partial<PublicConfig> = {}): PublicConfig {
+  return {
+    mlflow_url: 'https://mlflow.example.org',
+    privacy_policy_url: null,
+    terms_of_use_url: null,
+    vault_enabled: true,
+    password_policy: { min_length: 12, max_length: 256 },
     ...overrides,
   };
 }

@@ -1,8 +1,8 @@
 /**
- * The words the sharing page uses for resource types, permissions and rows, and how its filter matches.
- * Pure functions, so that the page, the store and the tests agree.
+ * The words the sharing page uses for resource types, permissions and rows. Pure functions and tables, so
+ * that the page, the dialog, the store and the tests say the same thing.
  */
-import { ApiError, type EffectivePermission, type ResourceType, type SharedResource } from '../api';
+import type { CollaboratorLookup, EffectivePermission, ResourceType, SharedResource } from '../api';
 
 /** The tabs, in order. */
 export const RESOURCE_TYPES: readonly ResourceType[] = ['experiment', 'registered_model', 'prompt'];
@@ -22,7 +22,10 @@ export const TYPE_TEXT: Readonly<Record<ResourceType, TypeText>> = {
   prompt: { tab: 'Prompts', singular: 'prompt', plural: 'prompts', slug: 'prompts' },
 };
 
-/** The resource type a `?tab=` value names, or undefined. */
+/**
+ * The resource type a `?tab=` value names, or undefined. The address uses words people can read
+ * (`?tab=models`) rather than the API's `registered_model`, so the two have to be mapped.
+ */
 export function typeForSlug(slug: unknown): ResourceType | undefined {
   return RESOURCE_TYPES.find((type) => TYPE_TEXT[type].slug === slug);
 }
@@ -41,14 +44,14 @@ export const PERMISSION_TEXT: Readonly<Record<EffectivePermission, PermissionTex
   NO_PERMISSIONS: { label: 'No access', description: 'cannot see it' },
 };
 
-/** "Read", "Manage"…; "None" for a missing direct grant. */
+/** "Read", "Manage"…; "None" for a missing direct grant, which the API sends as null. */
 export function permissionLabel(permission: EffectivePermission | null): string {
   return permission ? PERMISSION_TEXT[permission].label : 'None';
 }
 
 /**
  * What a row of the resource list is called: the resource's name, or for a role's pattern grant what the
- * pattern covers ("All experiments", "Models named like team-*").
+ * pattern covers ("All experiments", "Models named like team-*"), since a bare `*` means nothing to people.
  */
 export function resourceLabel(type: ResourceType, resource: Pick<SharedResource, 'id' | 'name' | 'pattern'>): string {
   if (!resource.pattern) return resource.name ?? resource.id;
@@ -58,38 +61,26 @@ export function resourceLabel(type: ResourceType, resource: Pick<SharedResource,
   return type === 'experiment' ? `${Plural} with an id like ${resource.id}` : `${Plural} named like ${resource.id}`;
 }
 
-/** "through role readers" for a role's grant; null for a direct one. */
+/**
+ * "through role readers" for a role's grant; null for a direct one. Role grants cannot be changed here, so
+ * the page says where they come from.
+ */
 export function viaLabel(grant: { via: 'direct' | 'role'; role: string | null }): string | null {
   return grant.via === 'role' ? `through role ${grant.role ?? '(unnamed)'}` : null;
 }
 
-function normalise(text: string): string {
-  return text.normalize('NFC').toLocaleLowerCase().trim();
-}
-
 /**
- * Whether a row matches the filter box: its label (the name) contains the text, ignoring case; an
- * experiment also matches its id. An empty filter matches everything.
+ * The answer to looking someone up by email (MLflow before 3.13), in a sentence: their own grant, and what
+ * they have all grants counted when roles give them something else, so that nobody is surprised that
+ * removing a direct grant leaves access through a role.
  */
-export function matchesFilter(type: ResourceType, resource: SharedResource, filter: string): boolean {
-  const wanted = normalise(filter);
-  if (!wanted) return true;
-  if (normalise(resourceLabel(type, resource)).includes(wanted)) return true;
-  return type === 'experiment' && !resource.pattern && resource.id === wanted;
-}
-
-/**
- * The error to show for a failed sharing action about `username`: the server's own words, except where
- * the page can say it better knowing who was meant.
- */
-export function sharingError(error: ApiError, username?: string): ApiError {
-  if (error.code === 'user_not_registered' && username) {
-    return new ApiError(
-      error.status,
-      error.code,
-      `${username} has no MLflow account yet: ask them to register first.`,
-      error.fields,
-    );
-  }
-  return error;
+export function lookupSummary(found: CollaboratorLookup, type: ResourceType): string {
+  const of = `${found.username} has`;
+  const where = `on this ${TYPE_TEXT[type].singular}`;
+  const direct = found.permission
+    ? `${of} ${PERMISSION_TEXT[found.permission].label} access ${where}.`
+    : `${of} no permission of their own ${where}.`;
+  const effective = found.effective_permission;
+  if (effective === (found.permission ?? 'NO_PERMISSIONS')) return direct;
+  return `${direct} All grants counted, they have: ${permissionLabel(effective)}.`;
 }

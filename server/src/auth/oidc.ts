@@ -16,14 +16,14 @@ import type { Claims } from './eligibility.js';
  */
 export function classifyProviderError(err: unknown): 'unreachable' | 'refused' {
   if (err instanceof client.ResponseBodyError) return err.status >= 500 ? 'unreachable' : 'refused';
+  if (!(err instanceof Error) && !(typeof err === 'object' && err !== null && 'name' in err)) return 'refused';
+  // Checked by name, not instanceof: fetch's errors may come from another realm than this module's.
+  const { name, code, cause } = err as { name?: string; code?: unknown; cause?: unknown };
   // fetch() rejects with a plain TypeError when nothing answers (refused connection, DNS, reset).
-  if (err instanceof TypeError && !('code' in err)) return 'unreachable';
-  if (err instanceof client.ClientError) {
-    if (err.code === 'OAUTH_TIMEOUT' || err.code === 'OAUTH_ABORT') return 'unreachable';
-    // A non-OAuth answer (an HTML error page from a proxy, a 502): the provider is not really answering.
-    if (err.cause instanceof Response && err.cause.status >= 500) return 'unreachable';
-  }
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'unreachable';
+  if (name === 'TypeError' && code === undefined) return 'unreachable';
+  if (name === 'TimeoutError' || name === 'AbortError' || code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') return 'unreachable';
+  // A non-OAuth answer (an HTML error page from a proxy, a 502): the provider is not really answering.
+  if (typeof cause === 'object' && cause !== null && 'status' in cause && typeof cause.status === 'number' && cause.status >= 500) return 'unreachable';
   return 'refused';
 }
 

@@ -11,6 +11,7 @@
  */
 import { hkdfSync } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { parseCookie } from 'cookie';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 
 export const PENDING_LOGIN_COOKIE = 'mlflow_signup.login';
@@ -60,7 +61,8 @@ export function createPendingLogins(options: PendingLoginCookieOptions) {
 
   /** This browser's pending sign-ins that have not expired; an unreadable cookie holds none. */
   async function read(req: Request): Promise<PendingLogin[]> {
-    const raw = parseCookie(req.headers.cookie, PENDING_LOGIN_COOKIE);
+    // parseCookie answers a prototype-less object: a cookie named `__proto__` is just a cookie.
+    const raw = req.headers.cookie ? parseCookie(req.headers.cookie)[PENDING_LOGIN_COOKIE] : undefined;
     if (!raw) return [];
     try {
       const { payload } = await jwtDecrypt(raw, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
@@ -110,16 +112,6 @@ export function createPendingLogins(options: PendingLoginCookieOptions) {
       return found;
     },
   };
-}
-
-/** One cookie's raw value from the Cookie header (no cookie-parser: this is the only cookie read by hand). */
-function parseCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 export type PendingLogins = ReturnType<typeof createPendingLogins>;

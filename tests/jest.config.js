@@ -13,7 +13,8 @@ export default {
   // A global option (ignored inside projects): real services take seconds to start.
   testTimeout: 180_000,
   projects: [
-    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/integration/**/*.test.ts'] },
+    // support/launchers.test.ts checks the launchers every integration test builds on: it runs with them.
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/integration/**/*.test.ts', '<rootDir>/support/**/*.test.ts'] },
     { ...shared, displayName: 'deploy', testMatch: ['<rootDir>/deploy/**/*.test.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.test.ts'] },
   ],

@@ -12,19 +12,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
-import {
-  createStackDatabases,
-  describeResult,
-  pgToolsEnv,
-  query,
-  runScript,
-  runScriptOk,
-  scripts,
-  sleep,
-  startEntrypointMlflow,
-  type EntrypointMlflow,
-  type StackDatabases,
-} from './helpers.js';
+import { sleep } from '../support/timing.js';
+import { createStackDatabases, query, type StackDatabases } from './databases.js';
+import { startEntrypointMlflow, type EntrypointMlflow } from './entrypoint-mlflow.js';
+import { describeResult, pgToolsEnv, runScript, runScriptOk, scripts } from './scripts.js';
 
 const T = 120_000; // see mlflow-entrypoint.test.ts
 const BACKUP_NAME = /^\d{8}T\d{6}Z(-\d+)?$/;

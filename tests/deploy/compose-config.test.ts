@@ -24,7 +24,7 @@ import {
   stackSample,
   volumesOf,
 } from './compose.js';
-import { deployDir, repoRoot, scripts } from './helpers.js';
+import { deployDir, repoRoot, scripts } from './scripts.js';
 
 const T = 60_000; // tests/jest.config.js's testTimeout is ignored inside `projects`
 

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { baseEnv, deployDir, repoRoot } from './helpers.js';
+import { baseEnv, deployDir, repoRoot } from './scripts.js';
 
 /**
  * The sign-up service's variables, straight from its config schema, less the two the image fixes itself

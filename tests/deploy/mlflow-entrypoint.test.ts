@@ -8,19 +8,9 @@ import { MLFLOW_CURRENT } from '../support/mlflow-venv.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import type { MlflowServer } from '../support/mlflow.js';
 import { startStack } from '../support/stack.js';
-import {
-  baseEnv,
-  createStackDatabases,
-  describeResult,
-  pgToolsEnv,
-  query,
-  repoRoot,
-  runScript,
-  scripts,
-  startEntrypointMlflow,
-  type EntrypointMlflow,
-  type StackDatabases,
-} from './helpers.js';
+import { createStackDatabases, query, type StackDatabases } from './databases.js';
+import { startEntrypointMlflow, type EntrypointMlflow } from './entrypoint-mlflow.js';
+import { baseEnv, describeResult, pgToolsEnv, repoRoot, runScript, scripts } from './scripts.js';
 
 // Every authenticated MLflow request verifies a PBKDF2 hash (about a second here), hence the generous bound.
 const T = 120_000;

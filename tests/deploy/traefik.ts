@@ -12,8 +12,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { repoRoot } from '../support/mlflow-venv.js';
-import { freePort } from '../support/ports.js';
-import { sleep, within } from './helpers.js';
+import { freePort, listen } from '../support/ports.js';
+import { sleep, within } from '../support/timing.js';
 
 /** The Traefik version pinned in deploy/compose.yml (`image: traefik:vX.Y.Z`). */
 export async function pinnedTraefikVersion(): Promise<string> {
@@ -127,7 +127,7 @@ export async function startFakeDocker(containers: FakeContainer[]): Promise<{ en
     }
   });
   const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await listen(server, port);
   return {
     endpoint: `tcp://127.0.0.1:${port}`,
     requests,
@@ -215,10 +215,7 @@ export async function startEchoBackend(service: string, host: string, port: numb
       res.end(JSON.stringify(body));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
+  await listen(server, port, host);
   return {
     close: () =>
       new Promise<void>((resolve) => {

@@ -8,28 +8,17 @@
  * switching the system theme does, and saves signing in 4 × 6 times.
  */
 import { accounts } from '../support/oidc-provider.js';
-import type { Stack } from '../support/stack.js';
-import {
-  startE2eStack,
-  checkA11y,
-  closePage,
-  describeFocus,
-  DESKTOP,
-  eventually,
-  expectText,
-  isFocused,
-  launchBrowser,
-  MOBILE,
-  newPage,
-  signInThroughProvider,
-  withArtifacts,
-  withPage,
-  type Browser,
-  type Page,
-} from './support/browser.js';
+import { useStack } from '../support/stack.js';
+import { checkA11y } from './support/a11y.js';
+import { withArtifacts, withPage } from './support/artifacts.js';
+import { describeFocus, eventually, expectText, isFocused } from './support/assertions.js';
+import { useBrowser } from './support/chromium.js';
+import { DESKTOP, MOBILE, newPage, type Page } from './support/pages.js';
+import { signInThroughProvider } from './support/sign-in.js';
+import { startE2eStack } from './support/stack.js';
 
-let stack: Stack;
-let browser: Browser;
+const browser = useBrowser();
+const stack = useStack({ rule: 'realm_roles', vault: true }, startE2eStack);
 /** Signed out. */
 let visitor: Page;
 /** Not eligible (carol). */
@@ -40,22 +29,16 @@ let newcomer: Page;
 let member: Page;
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2eStack({ rule: 'realm_roles', vault: true }), launchBrowser()]);
   // frank's account exists before his browser signs in; grace never registers.
-  const frank = await stack.signIn('frank');
+  const frank = await stack().signIn('frank');
   expect((await frank.register('frank-e2e-password-1234')).status).toBe(201);
 
-  [visitor, outsider, newcomer, member] = await Promise.all([newPage(browser), newPage(browser), newPage(browser), newPage(browser)]);
+  [visitor, outsider, newcomer, member] = await Promise.all([newPage(browser()), newPage(browser()), newPage(browser()), newPage(browser())]);
   await Promise.all([
-    signInThroughProvider(outsider, stack.baseUrl, 'carol', accounts.carol.password),
-    signInThroughProvider(newcomer, stack.baseUrl, 'grace', accounts.grace.password),
-    signInThroughProvider(member, stack.baseUrl, 'frank', accounts.frank.password),
+    signInThroughProvider(outsider, stack().baseUrl, 'carol', accounts.carol.password),
+    signInThroughProvider(newcomer, stack().baseUrl, 'grace', accounts.grace.password),
+    signInThroughProvider(member, stack().baseUrl, 'frank', accounts.frank.password),
   ]);
-});
-afterAll(async () => {
-  for (const page of [visitor, outsider, newcomer, member]) if (page) await closePage(page);
-  await browser?.close();
-  await stack?.stop();
 });
 
 const VARIANTS = [
@@ -124,7 +107,7 @@ describe('when axe checks each page (light and dark, 375 px and desktop)', () =>
     await withArtifacts(page, undefined, async () => {
       await page.setViewportSize(variant.viewport);
       await page.emulateMedia({ colorScheme: variant.colorScheme });
-      await page.goto(stack.baseUrl + target.path);
+      await page.goto(stack().baseUrl + target.path);
       await expectText(page.locator('#main h1'), target.heading);
       // The scheme really applies (the stylesheet switches its colours with prefers-color-scheme).
       expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(variant.colorScheme === 'dark');
@@ -142,8 +125,8 @@ describe('when axe checks each page (light and dark, 375 px and desktop)', () =>
 
 describe('when a person uses only the keyboard', () => {
   it('then on the welcome page Tab reaches the skip link first, the skip link moves to the content, and Tab then reaches Sign in', () =>
-    withPage(browser, undefined, async (page) => {
-      await page.goto(`${stack.baseUrl}/`);
+    withPage(browser(), undefined, async (page) => {
+      await page.goto(`${stack().baseUrl}/`);
       await expectText(page.locator('#main h1'), 'Your account for MLflow');
 
       await page.keyboard.press('Tab');
@@ -156,7 +139,7 @@ describe('when a person uses only the keyboard', () => {
 
       await page.keyboard.press('Enter');
       await eventually(async () => expect(await isFocused(page.locator('#main h1'))).toBe(true));
-      expect(page.url()).toBe(`${stack.baseUrl}/`);
+      expect(page.url()).toBe(`${stack().baseUrl}/`);
 
       // From the content, Tab reaches the Sign in button (after the MLflow link in the introduction).
       const visited: string[] = [];
@@ -170,7 +153,7 @@ describe('when a person uses only the keyboard', () => {
 
       // Enter on it starts signing in: the provider's login form.
       await page.keyboard.press('Enter');
-      await page.waitForURL((url) => url.origin === stack.oidc.issuer);
+      await page.waitForURL((url) => url.origin === stack().oidc.issuer);
       await page.locator('input[name="username"]').waitFor();
     }));
 
@@ -178,7 +161,7 @@ describe('when a person uses only the keyboard', () => {
     withArtifacts(member, undefined, async (page) => {
       await page.setViewportSize(DESKTOP);
       await page.emulateMedia({ colorScheme: 'light' });
-      await page.goto(`${stack.baseUrl}/account`);
+      await page.goto(`${stack().baseUrl}/account`);
       await expectText(page.locator('#main h1'), 'Your MLflow account');
 
       const opener = page.locator('#main').getByRole('button', { name: 'Delete account…' });
@@ -229,6 +212,6 @@ describe('when a person uses only the keyboard', () => {
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
       await eventually(async () => expect(await isFocused(opener)).toBe(true));
-      expect(page.url()).toBe(`${stack.baseUrl}/account`);
+      expect(page.url()).toBe(`${stack().baseUrl}/account`);
     }));
 });

@@ -9,42 +9,25 @@
  */
 import { accounts } from '../support/oidc-provider.js';
 import { mlflowUser, signInStatus } from '../support/mlflow-direct.js';
-import { TEST_VO, type Stack } from '../support/stack.js';
-import {
-  startE2eStack,
-  closePage,
-  eventually,
-  expectText,
-  expectTextContaining,
-  isFocused,
-  launchBrowser,
-  newPage,
-  pageErrors,
-  signInThroughProvider,
-  withArtifacts,
-  withPage,
-  type Browser,
-  type Locator,
-  type Page,
-} from './support/browser.js';
+import { TEST_VO, useStack } from '../support/stack.js';
+import { withArtifacts, withPage } from './support/artifacts.js';
+import { eventually, expectText, expectTextContaining, isFocused } from './support/assertions.js';
+import { useBrowser } from './support/chromium.js';
+import { newPage, pageErrors, type Locator, type Page } from './support/pages.js';
+import { signInThroughProvider } from './support/sign-in.js';
+import { startE2eStack } from './support/stack.js';
 
 const SECRET_PATH = '/services/mlflow/credentials';
 const EMAIL = 'alice@example.org';
 const FIRST = 'first-e2e-password-1234';
 const SECOND = 'second-e2e-password-5678';
 
-let stack: Stack;
-let browser: Browser;
+const browser = useBrowser();
+const stack = useStack({ rule: 'realm_roles', vault: true }, startE2eStack);
 let page: Page;
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2eStack({ rule: 'realm_roles', vault: true }), launchBrowser()]);
-  page = await newPage(browser);
-});
-afterAll(async () => {
-  if (page) await closePage(page);
-  await browser?.close();
-  await stack?.stop();
+  page = await newPage(browser());
 });
 
 /** Runs one step on the shared page, leaving artefacts behind when it fails. */
@@ -59,22 +42,22 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
   it(
     'then the welcome page sends her to the provider login form and she lands back on the register page showing her email',
     step(async () => {
-      await page.goto(`${stack.baseUrl}/`);
+      await page.goto(`${stack().baseUrl}/`);
       await expectText(main().locator('h1'), 'Your account for MLflow');
       expect(await page.title()).toBe('Sign in · MLflow account');
 
       await main().getByRole('button', { name: 'Sign in', exact: true }).click();
-      await page.waitForURL((url) => url.origin === stack.oidc.issuer && url.pathname.startsWith('/interaction/'));
+      await page.waitForURL((url) => url.origin === stack().oidc.issuer && url.pathname.startsWith('/interaction/'));
       const form = page.locator('form[action*="/interaction/"]');
       await form.locator('input[name="username"]').fill('alice');
       await form.locator('input[name="password"]').fill(accounts.alice.password);
       await form.getByRole('button', { name: 'Sign in', exact: true }).click();
 
-      await page.waitForURL(`${stack.baseUrl}/register`);
+      await page.waitForURL(`${stack().baseUrl}/register`);
       await expectText(main().locator('h1'), 'Create your MLflow account');
       await expectText(main().getByTestId('username'), EMAIL);
       await expectTextContaining(page.locator('header'), EMAIL);
-      expect(await mlflowUser(stack.mlflow, EMAIL)).toBeNull();
+      expect(await mlflowUser(stack().mlflow, EMAIL)).toBeNull();
     }),
   );
 
@@ -118,8 +101,8 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
       await submit.click();
       await main().getByText('Your password does not meet all the requirements yet.').waitFor();
       await eventually(async () => expect(await isFocused(confirmation)).toBe(true));
-      expect(page.url()).toBe(`${stack.baseUrl}/register`);
-      expect(await mlflowUser(stack.mlflow, EMAIL)).toBeNull();
+      expect(page.url()).toBe(`${stack().baseUrl}/register`);
+      expect(await mlflowUser(stack().mlflow, EMAIL)).toBeNull();
 
       await confirmation.fill(FIRST);
       for (const id of ['min_length', 'max_length', 'not_email', 'confirmation_matches']) {
@@ -141,7 +124,7 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
       await main().getByText('Accept the privacy policy and terms of use to create your account.').waitFor();
       await eventually(async () => expect(await isFocused(checkbox)).toBe(true));
       await expectAttribute(checkbox, 'aria-invalid', 'true');
-      expect(await mlflowUser(stack.mlflow, EMAIL)).toBeNull();
+      expect(await mlflowUser(stack().mlflow, EMAIL)).toBeNull();
     }),
   );
 
@@ -151,7 +134,7 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
       await main().getByRole('checkbox').check();
       await main().getByRole('button', { name: 'Create account' }).click();
 
-      await page.waitForURL(`${stack.baseUrl}/account`);
+      await page.waitForURL(`${stack().baseUrl}/account`);
       await expectText(main().locator('h1'), 'Your MLflow account');
       await main().getByText('Your MLflow account is ready.').waitFor();
       // The new page's heading takes focus, so a screen reader announces where she is.
@@ -161,9 +144,9 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
       await expectTextContaining(main().locator('.vault-status'), 'Stored and up to date');
       await expectTextContaining(main().locator('.vault-status'), 'Vault holds a copy of these credentials that matches your MLflow password.');
 
-      expect(await signInStatus(stack.mlflow, EMAIL, FIRST)).toBe(200);
-      expect(await mlflowUser(stack.mlflow, EMAIL)).toMatchObject({ username: EMAIL, is_admin: false });
-      expect(stack.papi!.secretFor(accounts.alice.sub, TEST_VO, SECRET_PATH)).toEqual({ username: EMAIL, password: FIRST });
+      expect(await signInStatus(stack().mlflow, EMAIL, FIRST)).toBe(200);
+      expect(await mlflowUser(stack().mlflow, EMAIL)).toMatchObject({ username: EMAIL, is_admin: false });
+      expect(stack().papi!.secretFor(accounts.alice.sub, TEST_VO, SECRET_PATH)).toEqual({ username: EMAIL, password: FIRST });
     }),
   );
 
@@ -173,7 +156,7 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
       const usage = main().getByRole('region', { name: 'How to use these credentials' });
       await usage.waitFor();
       const text = await usage.innerText();
-      expect(text).toContain(`export MLFLOW_TRACKING_URI=${stack.mlflow.url}`);
+      expect(text).toContain(`export MLFLOW_TRACKING_URI=${stack().mlflow.url}`);
       expect(text).toContain(`export MLFLOW_TRACKING_USERNAME=${EMAIL}`);
       expect(text).toContain('export MLFLOW_TRACKING_PASSWORD=<the password you chose>');
 
@@ -202,9 +185,9 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
       await eventually(async () => expect(await form.getByLabel('New password', { exact: true }).inputValue()).toBe(''));
       await expectTextContaining(main().locator('.vault-status'), 'Stored and up to date');
 
-      expect(await signInStatus(stack.mlflow, EMAIL, SECOND)).toBe(200);
-      expect(await signInStatus(stack.mlflow, EMAIL, FIRST)).toBe(401);
-      expect(stack.papi!.secretFor(accounts.alice.sub, TEST_VO, SECRET_PATH)).toEqual({ username: EMAIL, password: SECOND });
+      expect(await signInStatus(stack().mlflow, EMAIL, SECOND)).toBe(200);
+      expect(await signInStatus(stack().mlflow, EMAIL, FIRST)).toBe(401);
+      expect(stack().papi!.secretFor(accounts.alice.sub, TEST_VO, SECRET_PATH)).toEqual({ username: EMAIL, password: SECOND });
     }),
   );
 
@@ -225,21 +208,21 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
       // Enter in the field does not get around the disabled button either.
       await confirmInput.press('Enter');
       await dialog.waitFor();
-      expect(await mlflowUser(stack.mlflow, EMAIL)).not.toBeNull();
+      expect(await mlflowUser(stack().mlflow, EMAIL)).not.toBeNull();
 
       await confirmInput.fill(EMAIL);
       await eventually(async () => expect(await remove.isEnabled()).toBe(true));
       await remove.click();
 
-      await page.waitForURL(`${stack.baseUrl}/register`);
+      await page.waitForURL(`${stack().baseUrl}/register`);
       await expectText(main().locator('h1'), 'Create your MLflow account');
       await main().getByText('Your MLflow account has been deleted.').waitFor();
       await dialog.waitFor({ state: 'detached' });
       await eventually(async () => expect(await isFocused(main().locator('h1'))).toBe(true));
 
-      expect(await mlflowUser(stack.mlflow, EMAIL)).toBeNull();
-      expect(await signInStatus(stack.mlflow, EMAIL, SECOND)).toBe(401);
-      expect(stack.papi!.secretFor(accounts.alice.sub, TEST_VO, SECRET_PATH)).toBeUndefined();
+      expect(await mlflowUser(stack().mlflow, EMAIL)).toBeNull();
+      expect(await signInStatus(stack().mlflow, EMAIL, SECOND)).toBe(401);
+      expect(stack().papi!.secretFor(accounts.alice.sub, TEST_VO, SECRET_PATH)).toBeUndefined();
     }),
   );
 
@@ -248,11 +231,11 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
     step(async () => {
       await page.locator('header').getByRole('button', { name: 'Sign out' }).click();
       // The BFF hands over to the provider's end-session page, which asks for confirmation.
-      await page.waitForURL((url) => url.origin === stack.oidc.issuer);
+      await page.waitForURL((url) => url.origin === stack().oidc.issuer);
       await page.getByRole('button', { name: 'Yes, sign me out' }).click();
-      await page.waitForURL((url) => url.href.startsWith(`${stack.baseUrl}/`));
+      await page.waitForURL((url) => url.href.startsWith(`${stack().baseUrl}/`));
 
-      await page.goto(`${stack.baseUrl}/account`);
+      await page.goto(`${stack().baseUrl}/account`);
       await expectText(main().locator('h1'), 'Your account for MLflow');
       await main().getByRole('button', { name: 'Sign in', exact: true }).waitFor();
       expect(new URL(page.url()).pathname).toBe('/signup/');
@@ -268,7 +251,7 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
       // Expected console errors: Chromium logs the 401 of GET /api/me while signed out as a failed load.
       const unexpected = pageErrors(page).filter((e) => !(e.kind === 'console' && /status of 401/.test(e.text) && /\/api\/me/.test(e.location ?? '')));
       // The provider's pages are not ours: ignore what they log (e.g. its missing favicon).
-      const ours = unexpected.filter((e) => e.url.startsWith(stack.origin) && !(e.location ?? '').startsWith(stack.oidc.issuer));
+      const ours = unexpected.filter((e) => e.url.startsWith(stack().origin) && !(e.location ?? '').startsWith(stack().oidc.issuer));
       expect(ours).toEqual([]);
     }),
   );
@@ -276,28 +259,28 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
 
 describe('when frank, signed out, follows a link to his account page', () => {
   it('then the welcome page asks them to sign in and, after the provider, brings them to the page they asked for', () =>
-    withPage(browser, undefined, async (tab) => {
-      const frank = await stack.signIn('frank');
+    withPage(browser(), undefined, async (tab) => {
+      const frank = await stack().signIn('frank');
       expect((await frank.register('frank-e2e-password-1234')).status).toBe(201);
 
-      await tab.goto(`${stack.baseUrl}/account`);
+      await tab.goto(`${stack().baseUrl}/account`);
       await expectText(tab.locator('#main h1'), 'Your account for MLflow');
       expect(new URL(tab.url()).searchParams.get('returnTo')).toBe('/account');
       await tab.locator('#main').getByText('Sign in to continue to the page you asked for.').waitFor();
 
-      await signInThroughProvider(tab, stack.baseUrl, 'frank', accounts.frank.password);
-      expect(tab.url()).toBe(`${stack.baseUrl}/account`);
+      await signInThroughProvider(tab, stack().baseUrl, 'frank', accounts.frank.password);
+      expect(tab.url()).toBe(`${stack().baseUrl}/account`);
       await expectText(tab.locator('#main [data-testid="username"]'), 'frank@example.org');
     }));
 
   it('then, when his session ends while the page is open, his next action takes him through the login form and back, and changes nothing in MLflow', () =>
-    withPage(browser, undefined, async (tab) => {
+    withPage(browser(), undefined, async (tab) => {
       // Short-lived access tokens, then the provider forgets him: the BFF's refresh fails and the session ends.
-      stack.oidc.setAccessTokenTtl(2);
+      stack().oidc.setAccessTokenTtl(2);
       try {
-        await signInThroughProvider(tab, stack.baseUrl, 'frank', accounts.frank.password);
-        expect(tab.url()).toBe(`${stack.baseUrl}/account`);
-        await stack.oidc.endAllSessions();
+        await signInThroughProvider(tab, stack().baseUrl, 'frank', accounts.frank.password);
+        expect(tab.url()).toBe(`${stack().baseUrl}/account`);
+        await stack().oidc.endAllSessions();
         await tab.waitForTimeout(2_500);
 
         const change = tab.locator('#main').getByRole('region', { name: 'Change password' });
@@ -305,19 +288,19 @@ describe('when frank, signed out, follows a link to his account page', () => {
         await change.getByLabel('Confirm new password', { exact: true }).fill('frank-never-applied-9999');
         await change.getByRole('button', { name: 'Change password' }).click();
 
-        await tab.waitForURL((url) => url.origin === stack.oidc.issuer && url.pathname.startsWith('/interaction/'));
-        stack.oidc.setAccessTokenTtl(600);
+        await tab.waitForURL((url) => url.origin === stack().oidc.issuer && url.pathname.startsWith('/interaction/'));
+        stack().oidc.setAccessTokenTtl(600);
         const form = tab.locator('form[action*="/interaction/"]');
         await form.locator('input[name="username"]').fill('frank');
         await form.locator('input[name="password"]').fill(accounts.frank.password);
         await form.getByRole('button', { name: 'Sign in', exact: true }).click();
-        await tab.waitForURL(`${stack.baseUrl}/account`);
+        await tab.waitForURL(`${stack().baseUrl}/account`);
         await expectText(tab.locator('#main [data-testid="username"]'), 'frank@example.org');
 
-        expect(await signInStatus(stack.mlflow, 'frank@example.org', 'frank-e2e-password-1234')).toBe(200);
-        expect(await signInStatus(stack.mlflow, 'frank@example.org', 'frank-never-applied-9999')).toBe(401);
+        expect(await signInStatus(stack().mlflow, 'frank@example.org', 'frank-e2e-password-1234')).toBe(200);
+        expect(await signInStatus(stack().mlflow, 'frank@example.org', 'frank-never-applied-9999')).toBe(401);
       } finally {
-        stack.oidc.setAccessTokenTtl(600);
+        stack().oidc.setAccessTokenTtl(600);
       }
     }));
 });
@@ -327,47 +310,47 @@ describe('when Vault fails while grace uses the pages', () => {
   const PASSWORD = 'grace-e2e-password-1234';
 
   it('then a refused registration says no account was created, keeps her on the register page, and a retry works', () =>
-    withPage(browser, undefined, async (tab) => {
-      await signInThroughProvider(tab, stack.baseUrl, 'grace', accounts.grace.password);
+    withPage(browser(), undefined, async (tab) => {
+      await signInThroughProvider(tab, stack().baseUrl, 'grace', accounts.grace.password);
       const form = tab.locator('#main');
       await form.getByLabel('Password', { exact: true }).fill(PASSWORD);
       await form.getByLabel('Confirm password', { exact: true }).fill(PASSWORD);
       await form.getByRole('checkbox').check();
 
-      stack.papi!.failNext({ method: 'POST', status: 500 });
+      stack().papi!.failNext({ method: 'POST', status: 500 });
       await form.getByRole('button', { name: 'Create account' }).click();
       const alert = form.getByRole('alert').filter({ hasText: 'Your account was not created' });
       await expectTextContaining(alert, 'could not be stored in Vault, so no account was created');
-      expect(tab.url()).toBe(`${stack.baseUrl}/register`);
-      expect(await mlflowUser(stack.mlflow, GRACE)).toBeNull();
+      expect(tab.url()).toBe(`${stack().baseUrl}/register`);
+      expect(await mlflowUser(stack().mlflow, GRACE)).toBeNull();
 
       await form.getByRole('button', { name: 'Create account' }).click();
-      await tab.waitForURL(`${stack.baseUrl}/account`);
+      await tab.waitForURL(`${stack().baseUrl}/account`);
       await expectTextContaining(tab.locator('#main .vault-status'), 'Stored and up to date');
-      expect(await signInStatus(stack.mlflow, GRACE, PASSWORD)).toBe(200);
+      expect(await signInStatus(stack().mlflow, GRACE, PASSWORD)).toBe(200);
     }));
 
   it('then a password change that Vault misses says so, shows the copy as out of date, and submitting again repairs it', () =>
-    withPage(browser, undefined, async (tab) => {
-      await signInThroughProvider(tab, stack.baseUrl, 'grace', accounts.grace.password);
-      expect(tab.url()).toBe(`${stack.baseUrl}/account`);
+    withPage(browser(), undefined, async (tab) => {
+      await signInThroughProvider(tab, stack().baseUrl, 'grace', accounts.grace.password);
+      expect(tab.url()).toBe(`${stack().baseUrl}/account`);
       const change = tab.locator('#main').getByRole('region', { name: 'Change password' });
       const NEW = 'grace-e2e-password-5678';
       await change.getByLabel('New password', { exact: true }).fill(NEW);
       await change.getByLabel('Confirm new password', { exact: true }).fill(NEW);
 
-      stack.papi!.failNext({ method: 'POST', status: 503 });
+      stack().papi!.failNext({ method: 'POST', status: 503 });
       await change.getByRole('button', { name: 'Change password' }).click();
       await expectTextContaining(change.getByRole('alert'), 'Vault was not updated');
       await expectTextContaining(tab.locator('#main .vault-status'), 'Out of date');
       await expectTextContaining(change, 'Vault needs your password again.');
       // MLflow already has the new password.
-      expect(await signInStatus(stack.mlflow, GRACE, NEW)).toBe(200);
+      expect(await signInStatus(stack().mlflow, GRACE, NEW)).toBe(200);
 
       // The fields still hold the password, so submitting again is one click.
       await change.getByRole('button', { name: 'Change password' }).click();
       await expectTextContaining(change, 'Your password has been changed in MLflow and in Vault.');
       await expectTextContaining(tab.locator('#main .vault-status'), 'Stored and up to date');
-      expect(stack.papi!.secretFor(accounts.grace.sub, TEST_VO, SECRET_PATH)).toEqual({ username: GRACE, password: NEW });
+      expect(stack().papi!.secretFor(accounts.grace.sub, TEST_VO, SECRET_PATH)).toEqual({ username: GRACE, password: NEW });
     }));
 });

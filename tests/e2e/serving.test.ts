@@ -6,29 +6,16 @@
 import { parse } from 'node-html-parser';
 
 import { accounts } from '../support/oidc-provider.js';
-import type { Stack } from '../support/stack.js';
-import {
-  cspViolations,
-  expectText,
-  launchBrowser,
-  pageErrors,
-  signInThroughProvider,
-  startE2eStack,
-  withPage,
-  type Browser,
-  type LogEntry,
-} from './support/browser.js';
+import { useStack } from '../support/stack.js';
+import { withPage } from './support/artifacts.js';
+import { expectText } from './support/assertions.js';
+import { useBrowser } from './support/chromium.js';
+import { cspViolations, pageErrors, type LogEntry } from './support/pages.js';
+import { signInThroughProvider } from './support/sign-in.js';
+import { startE2eStack } from './support/stack.js';
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2eStack({ rule: 'realm_roles', vault: false }), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const browser = useBrowser();
+const stack = useStack({ rule: 'realm_roles', vault: false }, startE2eStack);
 
 const html = { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
@@ -46,7 +33,7 @@ describe('when a browser asks the BFF for the app', () => {
   let indexBody: string;
 
   it('then /signup/ answers index.html with Cache-Control no-cache and the base path injected as <base href="/signup/">', async () => {
-    const res = await fetch(`${stack.baseUrl}/`, { headers: html });
+    const res = await fetch(`${stack().baseUrl}/`, { headers: html });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.headers.get('cache-control')).toBe('no-cache');
@@ -54,7 +41,7 @@ describe('when a browser asks the BFF for the app', () => {
     const bases = parse(indexBody).querySelectorAll('base');
     expect(bases.map((b) => b.getAttribute('href'))).toEqual(['/signup/']);
     // index.html itself, under its own name, is the same page.
-    const named = await fetch(`${stack.baseUrl}/index.html`, { headers: html });
+    const named = await fetch(`${stack().baseUrl}/index.html`, { headers: html });
     expect(named.headers.get('cache-control')).toBe('no-cache');
     expect(await named.text()).toBe(indexBody);
   });
@@ -67,7 +54,7 @@ describe('when a browser asks the BFF for the app', () => {
     ];
     expect(refs.length).toBeGreaterThanOrEqual(2);
     for (const ref of refs) {
-      const url = new URL(ref, `${stack.origin}/signup/`);
+      const url = new URL(ref, `${stack().origin}/signup/`);
       expect(url.pathname).toMatch(/^\/signup\/assets\/[\w.-]+-[\w-]{8}\.(js|css)$/);
       const res = await fetch(url);
       expect({ ref, status: res.status }).toEqual({ ref, status: 200 });
@@ -79,26 +66,26 @@ describe('when a browser asks the BFF for the app', () => {
   });
 
   it('then a missing asset is a 404, not index.html', async () => {
-    const res = await fetch(`${stack.baseUrl}/assets/index-doesnotexist.js`, { headers: html });
+    const res = await fetch(`${stack().baseUrl}/assets/index-doesnotexist.js`, { headers: html });
     expect(res.status).toBe(404);
     expect(await res.text()).not.toContain('<div id="app">');
   });
 
   it('then a client-side route such as /signup/account, asked for as HTML, answers index.html (history fallback)', async () => {
     for (const route of ['/account', '/register', '/not-eligible', '/no/such/page']) {
-      const res = await fetch(`${stack.baseUrl}${route}`, { headers: html });
+      const res = await fetch(`${stack().baseUrl}${route}`, { headers: html });
       expect({ route, status: res.status }).toEqual({ route, status: 200 });
       expect(res.headers.get('cache-control')).toBe('no-cache');
       expect(await res.text()).toBe(indexBody);
     }
     // A non-HTML request to an unknown path is not answered with the app.
-    const json = await fetch(`${stack.baseUrl}/account`, { headers: { Accept: 'application/json' } });
+    const json = await fetch(`${stack().baseUrl}/account`, { headers: { Accept: 'application/json' } });
     expect(json.status).toBe(404);
   });
 
   it("then the Content-Security-Policy allows scripts only from the app's origin: no 'unsafe-inline', no 'unsafe-eval'", async () => {
     for (const path of ['/', '/account']) {
-      const res = await fetch(`${stack.baseUrl}${path}`, { headers: html });
+      const res = await fetch(`${stack().baseUrl}${path}`, { headers: html });
       const csp = parseCsp(res.headers.get('content-security-policy'));
       const scriptSrc = csp.get('script-src') ?? csp.get('default-src');
       expect({ path, scriptSrc }).toEqual({ path, scriptSrc: ["'self'"] });
@@ -113,19 +100,19 @@ describe('when a browser asks the BFF for the app', () => {
 
 describe('when the app runs in Chromium under that policy', () => {
   it('then the welcome page, the sign-in round trip and the register page load with no CSP violation and no uncaught error', () =>
-    withPage(browser, undefined, async (page) => {
-      await page.goto(`${stack.baseUrl}/`);
+    withPage(browser(), undefined, async (page) => {
+      await page.goto(`${stack().baseUrl}/`);
       await expectText(page.locator('#main h1'), 'Your account for MLflow');
       // The stylesheet applied (a blocked stylesheet would leave the skip link in the page's flow).
       expect(await page.locator('.skip-link').evaluate((el) => getComputedStyle(el).position)).toBe('absolute');
 
-      await signInThroughProvider(page, stack.baseUrl, 'alice', accounts.alice.password);
+      await signInThroughProvider(page, stack().baseUrl, 'alice', accounts.alice.password);
       await expectText(page.locator('#main h1'), 'Create your MLflow account');
       // Typing exercises the live feedback (style and class bindings) under the policy too.
       await page.locator('#main').getByLabel('Password', { exact: true }).fill('x');
       await page.locator('#main [data-requirement="min_length"][data-met="false"]').waitFor();
 
-      const ours = (entries: LogEntry[]) => entries.filter((e) => e.url.startsWith(stack.origin));
+      const ours = (entries: LogEntry[]) => entries.filter((e) => e.url.startsWith(stack().origin));
       expect(ours(cspViolations(page))).toEqual([]);
       // Chromium logs GET /api/me's 401 while signed out as a failed load: expected, not an error of the app.
       const errors = ours(pageErrors(page)).filter((e) => !(/status of 401/.test(e.text) && /\/signup\/api\/me/.test(e.location ?? '')));
@@ -133,8 +120,8 @@ describe('when the app runs in Chromium under that policy', () => {
     }));
 
   it('then an inline script injected into the page is refused and reported (the check above can see a violation)', () =>
-    withPage(browser, undefined, async (page) => {
-      await page.goto(`${stack.baseUrl}/`);
+    withPage(browser(), undefined, async (page) => {
+      await page.goto(`${stack().baseUrl}/`);
       await expectText(page.locator('#main h1'), 'Your account for MLflow');
       expect(cspViolations(page)).toEqual([]);
       const ran = await page.evaluate(async () => {

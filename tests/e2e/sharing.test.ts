@@ -10,27 +10,14 @@
  */
 import { mlflowAs } from '../support/mlflow-direct.js';
 import { accounts } from '../support/oidc-provider.js';
-import type { Stack } from '../support/stack.js';
-import {
-  checkA11y,
-  closePage,
-  describeFocus,
-  eventually,
-  expectText,
-  expectTextContaining,
-  isFocused,
-  launchBrowser,
-  MOBILE,
-  newPage,
-  startE2eStack,
-  pageErrors,
-  signInThroughProvider,
-  withArtifacts,
-  withPage,
-  type Browser,
-  type Locator,
-  type Page,
-} from './support/browser.js';
+import { useStack } from '../support/stack.js';
+import { checkA11y } from './support/a11y.js';
+import { withArtifacts, withPage } from './support/artifacts.js';
+import { describeFocus, eventually, expectText, expectTextContaining, isFocused } from './support/assertions.js';
+import { useBrowser } from './support/chromium.js';
+import { MOBILE, newPage, pageErrors, type Locator, type Page } from './support/pages.js';
+import { signInThroughProvider } from './support/sign-in.js';
+import { startE2eStack } from './support/stack.js';
 
 const FRANK = 'frank@example.org';
 const GRACE = 'grace@example.org';
@@ -39,12 +26,12 @@ const GRACE_PASSWORD = 'grace-mlflow-password-2';
 /** A slash, a space and non-ASCII: the name travels through the page, the BFF and MLflow intact. */
 const EXPERIMENT = 'team/exp ü';
 
-let stack: Stack;
-let browser: Browser;
+const browser = useBrowser();
+const stack = useStack({ rule: 'realm_roles', vault: false }, startE2eStack);
 let page: Page;
 let experimentId: string;
 
-const asGrace = (method: string, path: string, body?: unknown) => mlflowAs(stack.mlflow, GRACE, GRACE_PASSWORD, method, path, body);
+const asGrace = (method: string, path: string, body?: unknown) => mlflowAs(stack().mlflow, GRACE, GRACE_PASSWORD, method, path, body);
 /** What grace's MLflow client gets when it reads the experiment, and when it logs a run in it. */
 async function graceCan(): Promise<{ read: number; createRun: number }> {
   const read = (await asGrace('GET', `/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`)).status;
@@ -53,21 +40,15 @@ async function graceCan(): Promise<{ read: number; createRun: number }> {
 }
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2eStack({ rule: 'realm_roles', vault: false }), launchBrowser()]);
-  const frank = await stack.signIn('frank');
-  const grace = await stack.signIn('grace');
+  const frank = await stack().signIn('frank');
+  const grace = await stack().signIn('grace');
   expect((await frank.register(FRANK_PASSWORD)).status).toBe(201);
   expect((await grace.register(GRACE_PASSWORD)).status).toBe(201);
   // Frank creates the experiment as himself, so MLflow gives him MANAGE on it.
-  const created = await mlflowAs(stack.mlflow, FRANK, FRANK_PASSWORD, 'POST', '/api/2.0/mlflow/experiments/create', { name: EXPERIMENT });
+  const created = await mlflowAs(stack().mlflow, FRANK, FRANK_PASSWORD, 'POST', '/api/2.0/mlflow/experiments/create', { name: EXPERIMENT });
   expect(created.status).toBe(200);
   experimentId = String(created.body.experiment_id);
-  page = await newPage(browser);
-});
-afterAll(async () => {
-  if (page) await closePage(page);
-  await browser?.close();
-  await stack?.stop();
+  page = await newPage(browser());
 });
 
 /** Runs one step on the shared page, leaving artefacts behind when it fails. */
@@ -86,9 +67,9 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
     step(async () => {
       expect(await graceCan()).toEqual({ read: 403, createRun: 403 });
 
-      await signInThroughProvider(page, stack.baseUrl, 'frank', accounts.frank.password);
+      await signInThroughProvider(page, stack().baseUrl, 'frank', accounts.frank.password);
       await page.locator('header').getByRole('link', { name: 'Sharing' }).click();
-      await page.waitForURL(`${stack.baseUrl}/sharing`);
+      await page.waitForURL(`${stack().baseUrl}/sharing`);
       await expectText(main().locator('h1'), 'Sharing');
       expect(await page.title()).toBe('Sharing · MLflow account');
       await expectAttribute(page.locator('header').getByRole('link', { name: 'Sharing' }), 'aria-current', 'page');
@@ -251,7 +232,7 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
         (/status of 401/.test(text) && /\/api\/me\b/.test(location)) ||
         (/status of 404/.test(text) && location.includes('/api/experiment/'));
       const ours = pageErrors(page).filter(
-        (e) => e.url.startsWith(stack.origin) && !(e.location ?? '').startsWith(stack.oidc.issuer) && !expected(e.text, e.location),
+        (e) => e.url.startsWith(stack().origin) && !(e.location ?? '').startsWith(stack().oidc.issuer) && !expected(e.text, e.location),
       );
       expect(ours).toEqual([]);
     }),
@@ -261,11 +242,11 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
 describe('when frank opens Sharing on a 375 px phone in the dark colour scheme', () => {
   it('then the page and the dialog fit the screen and pass axe', () =>
     withPage(
-      browser,
+      browser(),
       undefined,
       async (phone) => {
-        await signInThroughProvider(phone, stack.baseUrl, 'frank', accounts.frank.password);
-        await phone.goto(`${stack.baseUrl}/sharing`);
+        await signInThroughProvider(phone, stack().baseUrl, 'frank', accounts.frank.password);
+        await phone.goto(`${stack().baseUrl}/sharing`);
         const mainArea = phone.locator('#main');
         await mainArea.getByRole('button', { name: `Manage access to ${EXPERIMENT}` }).waitFor();
         const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -5,7 +5,7 @@
  */
 import { MLFLOW_CURRENT, MLFLOW_LEGACY } from '../support/mlflow-venv.js';
 import { mlflowAs } from '../support/mlflow-direct.js';
-import { startStack, type ApiSession, type Stack } from '../support/stack.js';
+import { useStack, type ApiSession } from '../support/stack.js';
 
 const PASSWORD_A = 'frank-mlflow-password-1';
 const PASSWORD_B = 'grace-mlflow-password-2';
@@ -14,7 +14,7 @@ const B = 'grace@example.org';
 
 describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version) => {
   const rbac = version === MLFLOW_CURRENT;
-  let stack: Stack;
+  const stack = useStack({ mlflowVersion: version, vault: false, rule: 'realm_roles' });
   let frank: ApiSession;
   let grace: ApiSession;
   let experimentId: string;
@@ -23,12 +23,12 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
   const promptName = 'summary-prompt ü';
   const experimentName = 'team/exp ü 1';
 
-  const asA = (method: string, path: string, body?: unknown) => mlflowAs(stack.mlflow, A, PASSWORD_A, method, path, body);
-  const asB = (method: string, path: string, body?: unknown) => mlflowAs(stack.mlflow, B, PASSWORD_B, method, path, body);
+  const asA = (method: string, path: string, body?: unknown) => mlflowAs(stack().mlflow, A, PASSWORD_A, method, path, body);
+  const asB = (method: string, path: string, body?: unknown) => mlflowAs(stack().mlflow, B, PASSWORD_B, method, path, body);
   const collaborator = (type: string, id: string, user: string) => `/api/${type}/${encodeURIComponent(id)}/collaborators/${encodeURIComponent(user)}`;
   /** B's direct permission as MLflow's admin sees it: the ground truth for "MLflow unchanged". */
   async function directPermissionOf(username: string, type: 'experiment' | 'registered_model', id: string): Promise<string | null> {
-    const admin = (method: string, path: string) => mlflowAs(stack.mlflow, stack.mlflow.adminUsername, stack.mlflow.adminPassword, method, path);
+    const admin = (method: string, path: string) => mlflowAs(stack().mlflow, stack().mlflow.adminUsername, stack().mlflow.adminPassword, method, path);
     if (rbac) {
       const r = await admin('GET', `/api/3.0/mlflow/users/permissions/list?username=${encodeURIComponent(username)}`);
       const hit = (r.body.permissions as any[]).find((p) => p.resource_type === type && p.resource_pattern === id && /^__user_\d+__$/.test(p.role_name));
@@ -41,9 +41,8 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
   }
 
   beforeAll(async () => {
-    stack = await startStack({ mlflowVersion: version, vault: false, rule: 'realm_roles' });
-    frank = await stack.signIn('frank');
-    grace = await stack.signIn('grace');
+    frank = await stack().signIn('frank');
+    grace = await stack().signIn('grace');
     expect((await frank.register(PASSWORD_A)).status).toBe(201);
     expect((await grace.register(PASSWORD_B)).status).toBe(201);
     // A creates resources with their own MLflow credentials, and so holds MANAGE on them.
@@ -52,9 +51,6 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
     experimentId = exp.body.experiment_id;
     expect((await asA('POST', '/api/2.0/mlflow/registered-models/create', { name: modelName })).status).toBe(200);
     expect((await asA('POST', '/api/2.0/mlflow/registered-models/create', { name: promptName, tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }] })).status).toBe(200);
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   it('when A lists their resources, then each type shows its own, with names and MANAGE', async () => {

@@ -1,7 +1,7 @@
 /**
- * `pnpm --filter ./tests setup`: installs, once, everything outside npm that the test suites start for
- * real — both pinned MLflow versions and the pinned Traefik binary — so that the first test does not
- * spend minutes installing, and a broken install fails here, loudly, before any test runs.
+ * `pnpm --filter ./tests run prepare-services`: installs, once, everything outside npm that the test suites
+ * start for real — both pinned MLflow versions and the pinned Traefik binary — so that the first test does
+ * not spend minutes installing, and a broken install fails here, loudly, before any test runs.
  */
 import { ensureTraefik } from '../deploy/traefik.js';
 import { ensureMlflowVenv, MLFLOW_CURRENT, MLFLOW_LEGACY } from './mlflow-venv.js';

@@ -4,7 +4,7 @@
  * credentials costs MLflow a password-hash check (~140 ms of CPU), so the count is the cost.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './ports.js';
 
 export interface ProxiedCall {
   method: string;
@@ -43,8 +43,7 @@ export async function startMlflowCallCounter(target: string): Promise<MlflowCall
     });
     req.pipe(forward);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server);
   return {
     url: `http://127.0.0.1:${port}`,
     get calls() {

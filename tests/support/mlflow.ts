@@ -6,7 +6,7 @@
  * ways no hand-written fake would track (see the list below). So every test talks to the real server of
  * a pinned version, installed by `mlflow-venv.ts`, with its own throw-away data directory and port.
  *
- * Where the real servers contradict `/work/shared/reference/mlflow-auth-api.md` (checked against 3.18.0
+ * Where the real servers contradict the upstream notes (docs/reference/mlflow-auth-api.md) (checked against 3.18.0
  * and 2.21.2 with this launcher; the server is right):
  *
  * - 2.21.2 has **no** `GET /api/2.0/mlflow/users/current` (404 HTML page), nor `users/list`, nor any

@@ -10,12 +10,11 @@
  * the same form over HTTP.
  *
  * Claims are shaped like the two provider families the service is used with (see
- * /work/shared/reference/identity-claims.md): Keycloak realm roles in `realm_access.roles` (always sent,
+ * docs/reference/identity-claims.md): Keycloak realm roles in `realm_access.roles` (always sent,
  * under `openid`, as Keycloak does) and EGI Check-in entitlements under the `eduperson_entitlement` scope.
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import express, { type NextFunction, type Request, type Response } from 'express';
 import Provider, {
@@ -27,7 +26,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 
-import { freePort } from './ports.js';
+import { freePort, listen } from './ports.js';
 
 export const REQUIRED_REALM_ROLES_FOR_TESTS = 'access:vo.ai4eosc.eu:ap-u';
 export const REQUIRED_ENTITLEMENT_FOR_TESTS = 'urn:mace:egi.eu:group:vo.ai4eosc.eu:role=member#aai.egi.eu';
@@ -149,7 +148,33 @@ export interface OidcServer {
   revokeAllGrants(): Promise<void>;
   /** {@link revokeAllGrants} and also ends every provider login session: the next sign-in shows the form. */
   endAllSessions(): Promise<void>;
+  /** Every request that reached the token endpoint (code exchanges and refreshes), in arrival order. */
+  readonly tokenRequests: readonly TokenRequestRecord[];
+  /**
+   * Breaks the token endpoint until called again with `undefined`; nothing else changes (discovery,
+   * userinfo and the login pages keep working) and no grant or token is touched. `'drop'` closes the
+   * connection without an answer (a provider that cannot be reached); a number answers that HTTP status
+   * with a plain-text body (a proxy in front of a provider that is down).
+   */
+  setTokenEndpointFailure(failure: TokenEndpointFailure | undefined): void;
 }
+
+/** One request to the token endpoint, as {@link OidcServer.tokenRequests} records it. */
+export interface TokenRequestRecord {
+  /** Its `grant_type` (`authorization_code`, `refresh_token`); unknown while pending or after a server error. */
+  grantType: string | undefined;
+  /**
+   * `issued`: tokens were issued; `refused`: answered with an OAuth error (e.g. `invalid_grant`);
+   * `failed`: failed by {@link OidcServer.setTokenEndpointFailure} before the provider saw it; `pending`:
+   * not answered yet (or a server error).
+   */
+  outcome: 'pending' | 'issued' | 'refused' | 'failed';
+  /** The OAuth error code when `refused`. */
+  error?: string;
+}
+
+/** How {@link OidcServer.setTokenEndpointFailure} breaks the token endpoint. */
+export type TokenEndpointFailure = 'drop' | number;
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Storage                                                                                            */
@@ -460,14 +485,44 @@ ${form}
     }
     next(err);
   });
+  // The token endpoint's log and failure switch (see OidcServer.tokenRequests / setTokenEndpointFailure).
+  // Express's `req` is the node request oidc-provider's context wraps, so the provider's grant events find
+  // the record made here. The body is read only when failing, so the provider still parses it itself.
+  const tokenRequests: TokenRequestRecord[] = [];
+  const tokenRecordOf = new WeakMap<object, TokenRequestRecord>();
+  let tokenFailure: TokenEndpointFailure | undefined;
+  app.post('/token', (req, res, next) => {
+    const failure = tokenFailure;
+    if (failure === undefined) {
+      const record: TokenRequestRecord = { grantType: undefined, outcome: 'pending' };
+      tokenRequests.push(record);
+      tokenRecordOf.set(req, record);
+      next();
+      return;
+    }
+    form(req, res, () => {
+      const grantType = (req.body as Record<string, unknown> | undefined)?.grant_type;
+      tokenRequests.push({ grantType: typeof grantType === 'string' ? grantType : undefined, outcome: 'failed' });
+      if (failure === 'drop') req.socket.destroy();
+      else res.status(failure).type('text/plain').send('Service Unavailable');
+    });
+  });
+  const grantTypeOf = (ctx: KoaContextWithOIDC): string | undefined => {
+    const value = ctx.oidc?.params?.grant_type ?? (ctx.oidc?.body as Record<string, unknown> | undefined)?.grant_type;
+    return typeof value === 'string' ? value : undefined;
+  };
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const record = tokenRecordOf.get(ctx.req);
+    if (record) Object.assign(record, { grantType: grantTypeOf(ctx), outcome: 'issued' });
+  });
+  provider.on('grant.error', (ctx: KoaContextWithOIDC, err: { error?: string }) => {
+    const record = tokenRecordOf.get(ctx.req);
+    if (record) Object.assign(record, { grantType: grantTypeOf(ctx), outcome: 'refused', error: err?.error });
+  });
   app.use(provider.callback());
 
   const server = http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const actualPort = (server.address() as AddressInfo).port;
+  const actualPort = await listen(server, port);
   if (actualPort !== port) throw new Error(`oidc provider listens on ${actualPort}, expected ${port}`);
 
   return {
@@ -487,6 +542,10 @@ ${form}
     },
     async endAllSessions() {
       store.purge(new Set(['Grant', ...GRANT_BOUND, 'Session', 'Interaction']));
+    },
+    tokenRequests,
+    setTokenEndpointFailure(failure) {
+      tokenFailure = failure;
     },
   };
 }

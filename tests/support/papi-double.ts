@@ -3,7 +3,7 @@
  * credentials in Vault on their behalf.
  *
  * The real PAPI needs Vault and EGI Check-in, so the tests use this double instead. It honours
- * /work/shared/reference/papi-secrets-api.md (and PAPI's `ai4papi/routers/v1/secrets.py`): the same
+ * docs/reference/papi-secrets-api.md (and PAPI's `ai4papi/routers/v1/secrets.py`): the same
  * routes, parameters, status codes and FastAPI-style bodies, KV v1 storage under
  * `users/<sub>/<vo>/<secret_path>`, and authentication with **the user's own access token**, checked
  * against the test provider's userinfo endpoint. It can also be made to fail, so the BFF's handling of
@@ -17,9 +17,8 @@
  * asking its userinfo endpoint is the equivalent check.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 
-import { freePort } from './ports.js';
+import { freePort, listen } from './ports.js';
 
 export type PapiMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -236,11 +235,7 @@ export async function startPapiDouble(opts: StartPapiDoubleOptions): Promise<Pap
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const actual = (server.address() as AddressInfo).port;
+  const actual = await listen(server, port);
 
   return {
     url: `http://127.0.0.1:${actual}/v1`,

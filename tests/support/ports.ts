@@ -29,3 +29,17 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Starts `server` listening on `host`:`port` (default 127.0.0.1, and port 0: one the kernel picks) and
+ * resolves with the port it got; rejects when it cannot listen (e.g. the port was taken meanwhile).
+ */
+export function listen(server: net.Server, port = 0, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}

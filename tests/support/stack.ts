@@ -2,12 +2,13 @@
  * The whole system for one test file: a real MLflow, the real OpenID provider, the PAPI double and the
  * BFF itself (the production server, started in-process on a free port), wired as an operator would.
  */
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig, startServer, type Config, type RunningServer } from '../../server/src/index.js';
 import { BrowserAgent } from './browser-agent.js';
 import { startMlflow, type MlflowServer } from './mlflow.js';
 import { startOidcProvider, accounts, REQUIRED_REALM_ROLES_FOR_TESTS, REQUIRED_ENTITLEMENT_FOR_TESTS, type OidcServer } from './oidc-provider.js';
 import { startPapiDouble, type PapiDouble } from './papi-double.js';
+import { useForAll } from './lifecycle.js';
 import { freePort } from './ports.js';
 
 export const TEST_VO = 'vo.ai4eosc.eu';
@@ -24,6 +25,11 @@ export interface StackOptions {
   /** Extra or overriding environment variables for the BFF. */
   env?: Record<string, string | undefined>;
   basePath?: string;
+  /**
+   * The BFF's logger (default: silent, or `TEST_LOG_LEVEL`). Tests that inspect what the service logs
+   * pass a pino logger writing to memory; it is kept across {@link Stack.restartBff}.
+   */
+  logger?: Logger;
 }
 
 export interface Stack {
@@ -148,7 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const boot = async (env: Record<string, string | undefined>) => {
       const result = loadConfig(env);
       if (!result.ok) throw new Error(`test configuration refused:\n${result.errors.join('\n')}`);
-      const bff = await startServer(result.config, { logger: silent, host: '127.0.0.1', port });
+      const bff = await startServer(result.config, { logger: options.logger ?? silent, host: '127.0.0.1', port });
       try {
         // Tests start signing in at once: wait for discovery like /readyz would. A keep-alive socket of
         // the previous server may still be pooled after a restart, so a failed fetch is simply retried.
@@ -203,4 +209,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * One stack for the enclosing `describe` block (or the whole file): started in `beforeAll`, stopped in
+ * `afterAll`. Returns a getter, because the stack exists only once `beforeAll` has run:
+ *
+ * ```ts
+ * const stack = useStack({ rule: 'realm_roles', vault: false });
+ * it('…', async () => { const alice = await stack().signIn('alice'); … });
+ * ```
+ *
+ * `start` defaults to {@link startStack}; the browser tests pass `startE2eStack` (e2e/support/stack.ts).
+ * A `beforeAll` of the caller declared after this call runs after the stack has started.
+ */
+export function useStack(options: StackOptions = {}, start: (options: StackOptions) => Promise<Stack> = startStack): () => Stack {
+  return useForAll('stack', () => start(options), (stack) => stack.stop());
 }

@@ -1,140 +1,20 @@
 /**
- * Helpers for the deployment tests: run the real scripts of deploy/ against a throw-away PostgreSQL
- * (tests/support/postgres.ts) and the pinned MLflow, without Docker.
- *
- * - {@link createStackDatabases} runs deploy/database/init/10-create-databases.sh, as the postgres image
- *   does on a fresh volume.
- * - {@link startEntrypointMlflow} runs deploy/mlflow/entrypoint.sh, as the mlflow image does, with the
- *   MLflow of `.cache/mlflow/<version>`: a basic-auth MLflow whose tracking and auth stores are in that
- *   PostgreSQL. Other tests (e.g. the BFF registering a user) can start one the same way.
+ * MLflow started the way the mlflow image starts it: {@link startEntrypointMlflow} runs
+ * deploy/mlflow/entrypoint.sh with the MLflow of `.cache/mlflow/<version>`, giving a basic-auth MLflow whose
+ * tracking and auth stores are in the PostgreSQL databases of databases.ts. Other tests (e.g. the BFF
+ * registering a user) can start one the same way. {@link mlflowRequest} talks to it with node:http.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { ensureMlflowVenv, MLFLOW_CURRENT, repoRoot } from '../support/mlflow-venv.js';
+import { ensureMlflowVenv, MLFLOW_CURRENT } from '../support/mlflow-venv.js';
 import type { PostgresServer } from '../support/postgres.js';
 import { freePort } from '../support/ports.js';
-
-export { repoRoot };
-export const deployDir = path.join(repoRoot, 'deploy');
-export const scripts = {
-  createDatabases: path.join(deployDir, 'database', 'init', '10-create-databases.sh'),
-  mlflowEntrypoint: path.join(deployDir, 'mlflow', 'entrypoint.sh'),
-  backup: path.join(deployDir, 'backup', 'backup.sh'),
-  restore: path.join(deployDir, 'backup', 'restore.sh'),
-  backupLoop: path.join(deployDir, 'backup', 'backup-loop.sh'),
-};
-
-export interface ScriptResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A minimal environment: nothing of the caller's MLFLOW_* / PG* / DATABASE_* leaks into a script. */
-export function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const keep = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'LOGNAME'];
-  const env: Record<string, string> = {};
-  for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-  return { ...env, ...extra };
-}
-
-/** libpq variables of the superuser plus the server's own client tools first in PATH (pg_dump = server version). */
-export function pgToolsEnv(server: PostgresServer, extra: Record<string, string> = {}): Record<string, string> {
-  return baseEnv({ ...server.env(), PATH: `${server.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, ...extra });
-}
-
-/** Runs a script to completion (bounded by `timeoutMs`, then SIGKILL) and collects its output. */
-export function runScript(file: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<ScriptResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-export function describeResult(r: ScriptResult): string {
-  return `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\n--- stdout ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr.slice(-6000)}`;
-}
-
-/** Runs a script and fails with its output unless it exits 0. */
-export async function runScriptOk(file: string, args: string[], env: Record<string, string>, timeoutMs?: number): Promise<ScriptResult> {
-  const r = await runScript(file, args, env, timeoutMs);
-  if (r.code !== 0) throw new Error(`${path.relative(repoRoot, file)} ${args.join(' ')} failed: ${describeResult(r)}`);
-  return r;
-}
-
-export interface StackDatabases {
-  mlflow: { name: string; user: string; password: string };
-  auth: { name: string; user: string; password: string };
-  signup: { name: string; user: string; password: string };
-  /** The variables the init script and the mlflow entrypoint read (MLFLOW_DB_*, MLFLOW_AUTH_DB_*, SIGNUP_DB_*). */
-  env: Record<string, string>;
-}
-
-/**
- * Runs the database init script against `server`. The default passwords of the MLflow roles contain
- * characters that must be escaped in a URL and in an ini file; the signup one is URL-safe, as required.
- */
-export async function createStackDatabases(server: PostgresServer, overrides: Partial<Record<string, string>> = {}): Promise<StackDatabases> {
-  const env: Record<string, string> = {
-    MLFLOW_DB_NAME: 'mlflow',
-    MLFLOW_DB_USER: 'mlflow',
-    MLFLOW_DB_PASSWORD: `tr@ck:ing/p%40ss'w"rd$HOME`,
-    MLFLOW_AUTH_DB_NAME: 'mlflow_auth',
-    MLFLOW_AUTH_DB_USER: 'mlflow_auth',
-    MLFLOW_AUTH_DB_PASSWORD: 'au#th?p&ss %s 100%',
-    SIGNUP_DB_NAME: 'signup',
-    SIGNUP_DB_USER: 'signup',
-    SIGNUP_DB_PASSWORD: 'signup-Pw_0123.456~x',
-  };
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) env[k] = v;
-  await runScriptOk(scripts.createDatabases, [], pgToolsEnv(server, env));
-  return {
-    mlflow: { name: env.MLFLOW_DB_NAME!, user: env.MLFLOW_DB_USER!, password: env.MLFLOW_DB_PASSWORD! },
-    auth: { name: env.MLFLOW_AUTH_DB_NAME!, user: env.MLFLOW_AUTH_DB_USER!, password: env.MLFLOW_AUTH_DB_PASSWORD! },
-    signup: { name: env.SIGNUP_DB_NAME!, user: env.SIGNUP_DB_USER!, password: env.SIGNUP_DB_PASSWORD! },
-    env,
-  };
-}
-
-/** Runs one query as the superuser (or the given role) in `database`. */
-export async function query<T extends pg.QueryResultRow = pg.QueryResultRow>(
-  server: PostgresServer,
-  database: string,
-  sql: string,
-  params: unknown[] = [],
-  as?: { user: string; password: string },
-): Promise<T[]> {
-  const client = new pg.Client({
-    host: server.host,
-    port: server.port,
-    database,
-    user: as?.user ?? server.superuser,
-    password: as?.password ?? server.password,
-  });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+import { sleep, within } from '../support/timing.js';
+import type { StackDatabases } from './databases.js';
+import { baseEnv, scripts } from './scripts.js';
 
 export interface MlflowResponse {
   status: number;
@@ -309,19 +189,4 @@ export async function startEntrypointMlflow(options: StartEntrypointMlflowOption
     request: (method, apiPath, requestOptions) => mlflowRequest(url, method, apiPath, requestOptions),
     stop,
   };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Whether `promise` settles within `ms` (the timer is cleared either way, so it keeps nothing alive). */
-export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -10,26 +10,25 @@ import express from 'express';
 import { parse } from 'node-html-parser';
 import * as client from 'openid-client';
 
-import { BrowserAgent } from '../support/browser-agent.js';
-import { startMlflow, type MlflowServer } from '../support/mlflow.js';
-import { MLFLOW_CURRENT, MLFLOW_LEGACY } from '../support/mlflow-venv.js';
+import { BrowserAgent } from './browser-agent.js';
+import { startMlflow, type MlflowServer } from './mlflow.js';
+import { MLFLOW_CURRENT, MLFLOW_LEGACY } from './mlflow-venv.js';
 import {
   accounts,
   REQUIRED_ENTITLEMENT_FOR_TESTS,
   REQUIRED_REALM_ROLES_FOR_TESTS,
   startOidcProvider,
   type OidcServer,
-} from '../support/oidc-provider.js';
-import { startPapiDouble, type PapiDouble } from '../support/papi-double.js';
-import { freePort } from '../support/ports.js';
+} from './oidc-provider.js';
+import { startPapiDouble, type PapiDouble } from './papi-double.js';
+import { freePort, listen } from './ports.js';
 
 describe('freePort', () => {
   it('gives distinct ports one can listen on', async () => {
     const [a, b] = await Promise.all([freePort(), freePort()]);
     expect(a).toBeGreaterThan(0);
     const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(a, '127.0.0.1', resolve));
-    expect((server.address() as AddressInfo).port).toBe(a);
+    expect(await listen(server, a)).toBe(a);
     await new Promise((resolve) => server.close(resolve));
     expect(typeof b).toBe('number');
   });
@@ -122,8 +121,7 @@ describe('BrowserAgent cookies', () => {
       if (req.url === '/set') res.setHeader('Set-Cookie', `${name}=${port}; ${attributes}`);
       res.end(req.headers.cookie ?? '');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const origin = `http://127.0.0.1:${await listen(server)}`;
     return { origin, close: () => new Promise((resolve) => server.close(resolve)) };
   }
 
@@ -218,7 +216,7 @@ async function startRelyingParty(oidc: OidcServer, clientId: string, secret: str
     res.type('html').send('<p>signed out</p>');
   });
   const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await listen(server, port);
   return {
     origin,
     config,

@@ -5,6 +5,9 @@ describe('classifyProviderError', () => {
   it('when fetch rejects because nothing answers, then the provider is unreachable', () => {
     expect(classifyProviderError(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }))).toBe('unreachable');
   });
+  it('when openid-client wrapped a network error it did not recognise, then the provider is unreachable', () => {
+    expect(classifyProviderError(new client.ClientError('something went wrong', { cause: new TypeError('fetch failed') }))).toBe('unreachable');
+  });
   it('when the request timed out, then the provider is unreachable', () => {
     expect(classifyProviderError(new DOMException('timed out', 'TimeoutError'))).toBe('unreachable');
     expect(classifyProviderError(Object.assign(new client.ClientError('operation timed out'), { code: 'OAUTH_TIMEOUT' }))).toBe('unreachable');

@@ -22,6 +22,8 @@ export function classifyProviderError(err: unknown): 'unreachable' | 'refused' {
   // fetch() rejects with a plain TypeError when nothing answers (refused connection, DNS, reset).
   if (name === 'TypeError' && code === undefined) return 'unreachable';
   if (name === 'TimeoutError' || name === 'AbortError' || code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') return 'unreachable';
+  // openid-client wraps what it does not recognise (e.g. a fetch error from another realm) without a code.
+  if (name === 'ClientError' && code === undefined && typeof cause === 'object' && cause !== null && 'name' in cause) return classifyProviderError(cause);
   // A non-OAuth answer (an HTML error page from a proxy, a 502): the provider is not really answering.
   if (typeof cause === 'object' && cause !== null && 'status' in cause && typeof cause.status === 'number' && cause.status >= 500) return 'unreachable';
   return 'refused';

@@ -89,6 +89,7 @@ const rawSchema = z.object({
   SESSION_DATABASE_URL: optionalText,
   SESSION_PRUNE_INTERVAL_SECONDS: optionalText,
   PASSWORD_MIN_LENGTH: optionalText,
+  REAUTH_MAX_AGE_SECONDS: optionalText,
 });
 
 type Raw = z.infer<typeof rawSchema>;
@@ -138,6 +139,11 @@ export interface Config {
     maxAgeMs: number;
   };
   password: { minLength: number; maxLength: number };
+  /**
+   * Sensitive actions (changing the password, deleting the account) need a sign-in at the provider at
+   * most this many seconds old, read from the ID token's `auth_time` (OWASP ASVS 3.7.1); 0 turns it off.
+   */
+  reauthMaxAgeSeconds: number;
 }
 
 export type ConfigResult = { ok: true; config: Config; warnings: string[] } | { ok: false; errors: string[] };
@@ -209,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const port = parseIntInRange('PORT', raw.PORT, 3000, 1, 65535, errors);
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY, errors);
   const pruneIntervalSeconds = parseIntInRange('SESSION_PRUNE_INTERVAL_SECONDS', raw.SESSION_PRUNE_INTERVAL_SECONDS, 900, 1, 86_400, errors);
+  const reauthMaxAgeSeconds = parseIntInRange('REAUTH_MAX_AGE_SECONDS', raw.REAUTH_MAX_AGE_SECONDS, 600, 0, 86_400, errors);
   const passwordMinLength = parseIntInRange('PASSWORD_MIN_LENGTH', raw.PASSWORD_MIN_LENGTH, 12, MIN_PASSWORD_LENGTH, 256, errors);
 
   const scopes = splitList(raw.OIDC_SCOPE ?? 'openid email profile');
@@ -287,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     links: { privacyPolicyUrl: raw.PRIVACY_POLICY_URL, termsOfUseUrl: raw.TERMS_OF_USE_URL },
     session: { secret, databaseUrl: raw.SESSION_DATABASE_URL, pruneIntervalSeconds, cookieSecure, maxAgeMs: 12 * 60 * 60 * 1000 },
     password: { minLength: passwordMinLength, maxLength: 256 },
+    reauthMaxAgeSeconds,
   };
   return { ok: true, config: deepFreeze(config), warnings };
 }

@@ -41,10 +41,16 @@ export const signInRefused = (providerError: string, description: string | null)
 export const signInFailed = (cause?: unknown) =>
   new AppError(400, 'sign_in_failed', 'The sign-in could not be completed. Start again from the sign-in button.', undefined, { cause });
 
-// 401: who is asking is unknown.
+export const reauthenticationFailed = () =>
+  new AppError(400, 'reauthentication_failed',
+    'The sign-in provider did not confirm a new sign-in, so nothing was unlocked. Try again; if it keeps happening, tell the operators that the provider ignores max_age.');
+
+// 401: who is asking is unknown, or not recently enough.
 export const notAuthenticated = () => new AppError(401, 'not_authenticated', 'Sign in first.');
 export const sessionExpired = () =>
   new AppError(401, 'session_expired', 'Your sign-in has expired. Sign in again to continue.');
+export const reauthenticationRequired = () =>
+  new AppError(401, 'reauthentication_required', 'For your security, confirm it is you: sign in again, then finish what you were doing.');
 
 // 403: known, but not allowed.
 export const csrfRefused = (why: string) =>

@@ -119,6 +119,12 @@ export interface ClientSpec {
    * `ClientSecretPost`); oidc-provider accepts exactly one method per client.
    */
   token_endpoint_auth_method?: 'client_secret_post' | 'client_secret_basic';
+  /**
+   * OIDC Dynamic Client Registration's `require_auth_time`: every ID token carries `auth_time`, as
+   * Keycloak's always do. Default true; false shows a provider that sends `auth_time` only when asked
+   * (with `max_age`), for the step-up tests.
+   */
+  require_auth_time?: boolean;
 }
 
 export interface StartOidcProviderOptions {
@@ -157,6 +163,12 @@ export interface OidcServer {
    * with a plain-text body (a proxy in front of a provider that is down).
    */
   setTokenEndpointFailure(failure: TokenEndpointFailure | undefined): void;
+  /**
+   * While on, the provider ignores `max_age` and `prompt=login` in authorization requests, as some
+   * providers do: a step-up then returns without a new sign-in, and the ID token's `auth_time` is the old
+   * one. The BFF must notice that the sign-in it asked for did not happen.
+   */
+  ignoreReauthenticationRequests(on: boolean): void;
 }
 
 /** One request to the token endpoint, as {@link OidcServer.tokenRequests} records it. */
@@ -309,6 +321,7 @@ function clientMetadata(spec: ClientSpec): ClientMetadata {
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     id_token_signed_response_alg: 'RS256',
+    require_auth_time: spec.require_auth_time ?? true,
   };
   if (spec.client_secret === undefined) return { ...common, token_endpoint_auth_method: 'none' };
   return {
@@ -424,6 +437,16 @@ ${form}
     next();
   };
   const form = express.urlencoded({ extended: false });
+  let ignoreReauthentication = false;
+  app.get('/auth', (req, _res, next) => {
+    if (ignoreReauthentication) {
+      const url = new URL(req.url, issuer);
+      url.searchParams.delete('max_age');
+      url.searchParams.delete('prompt');
+      req.url = url.pathname + url.search;
+    }
+    next();
+  });
 
   /** Grants whatever scopes and claims the pending consent prompt lists as missing, and resumes. */
   async function consent(req: Request, res: Response): Promise<void> {
@@ -544,6 +567,9 @@ ${form}
       store.purge(new Set(['Grant', ...GRANT_BOUND, 'Session', 'Interaction']));
     },
     tokenRequests,
+    ignoreReauthenticationRequests(on) {
+      ignoreReauthentication = on;
+    },
     setTokenEndpointFailure(failure) {
       tokenFailure = failure;
     },

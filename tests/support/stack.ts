@@ -22,6 +22,8 @@ export interface StackOptions {
   vault?: boolean;
   rule?: 'realm_roles' | 'entitlement' | 'any';
   accessTokenTtlSeconds?: number;
+  /** Whether the provider puts `auth_time` in every ID token (default true, as Keycloak does). */
+  providerSendsAuthTime?: boolean;
   /** Extra or overriding environment variables for the BFF. */
   env?: Record<string, string | undefined>;
   basePath?: string;
@@ -121,7 +123,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const origin = `http://127.0.0.1:${port}`;
     const basePath = options.basePath ?? '/signup';
     const oidc = await startOidcProvider({
-      clients: [{ client_id: CLIENT_ID, redirect_uris: [`${origin}${basePath}/auth/callback`], post_logout_redirect_uris: [`${origin}${basePath}/`] }],
+      clients: [
+        {
+          client_id: CLIENT_ID,
+          redirect_uris: [`${origin}${basePath}/auth/callback`],
+          post_logout_redirect_uris: [`${origin}${basePath}/`],
+          require_auth_time: options.providerSendsAuthTime ?? true,
+        },
+      ],
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
     });
     started.push(() => oidc.stop());

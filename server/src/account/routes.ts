@@ -6,7 +6,8 @@ import { emailMissing, ineligible } from '../errors.js';
 import { identityOf, type Identity } from '../auth/current-user.js';
 import { parseBody } from '../validation.js';
 import { passwordProblem } from './password-policy.js';
-import { presentAccount, presentUser, presentVault } from './present.js';
+import { presentAccount, presentReauthentication, presentUser, presentVault } from './present.js';
+import { requireRecentSignIn } from '../auth/recent-sign-in.js';
 import type { AccountOwner, AccountService } from './service.js';
 
 const passwordBody = z.object({
@@ -44,6 +45,7 @@ export function createAccountRouter(config: Config, accounts: AccountService, cs
       user: presentUser(identity),
       account: presentAccount(lookup.account),
       vault: presentVault(lookup.vault),
+      reauthentication: presentReauthentication(config.reauthMaxAgeSeconds, req.session.user?.authTime),
       csrf_token: csrf.tokenFor(req),
     });
   });
@@ -56,7 +58,9 @@ export function createAccountRouter(config: Config, accounts: AccountService, cs
     res.status(201).json({ account: presentAccount(account), vault: presentVault(vault) });
   });
 
-  router.put('/password', async (req, res) => {
+  const recentSignIn = requireRecentSignIn(config);
+
+  router.put('/password', recentSignIn, async (req, res) => {
     const owner = ownerOf(identityOf(req), 'eligible');
     const { password } = parseBody(req, passwordBody);
     checkPassword(password, owner.email);
@@ -64,7 +68,7 @@ export function createAccountRouter(config: Config, accounts: AccountService, cs
     res.status(204).end();
   });
 
-  router.delete('/', async (req, res) => {
+  router.delete('/', recentSignIn, async (req, res) => {
     const owner = ownerOf(identityOf(req), 'identified');
     await accounts.deleteAccount(owner);
     res.status(204).end();

@@ -60,7 +60,7 @@ export function createCurrentUser(config: Config, oidc: Oidc): RequestHandler {
     const key = createHash('sha256').update(user.refreshToken).digest('base64url');
     let pending = refreshes.get(key);
     if (!pending) {
-      pending = oidc.refresh({ sub: user.sub, refreshToken: user.refreshToken, idToken: user.idToken }).then((t) => ({ ...user, ...t }));
+      pending = oidc.refresh({ sub: user.sub, refreshToken: user.refreshToken, idToken: user.idToken, authTime: user.authTime }).then((t) => ({ ...user, ...t }));
       // A failure is not remembered: the next request may find the provider back.
       pending.catch(() => refreshes.delete(key));
       refreshes.set(key, pending);

@@ -31,6 +31,12 @@ export function classifyProviderError(err: unknown): 'unreachable' | 'refused' {
 
 export interface TokenResult {
   sub: string;
+  /**
+   * When the person last authenticated at the provider (seconds since the epoch), from the ID token of a
+   * sign-in this service started; `undefined` when the provider did not say. Never taken from userinfo
+   * or from a refresh, which cannot make a sign-in more recent.
+   */
+  authTime: number | undefined;
   claims: Claims;
   accessToken: string;
   refreshToken: string | undefined;
@@ -104,7 +110,7 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
     };
   }
 
-  async function withUserinfo(c: client.Configuration, base: ReturnType<typeof toTokenResult>, sub: string): Promise<TokenResult> {
+  async function withUserinfo(c: client.Configuration, base: ReturnType<typeof toTokenResult>, sub: string): Promise<Omit<TokenResult, 'authTime'>> {
     const userinfo = (await client.fetchUserInfo(c, base.accessToken, sub)) as Claims;
     // Userinfo is the fresher source; the ID token fills in what userinfo leaves out.
     return {
@@ -130,8 +136,13 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
       return lastError;
     },
 
-    /** Starts a sign-in: the URL to send the browser to, and what the callback must check. */
-    async startLogin() {
+    /**
+     * Starts a sign-in: the URL to send the browser to, and what the callback must check. A step-up
+     * (`reauthenticate`) asks the provider for a fresh authentication with `max_age=0` and, for providers
+     * that ignore `max_age`, `prompt=login`.
+     * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest (max_age, prompt, auth_time)
+     */
+    async startLogin(options: { reauthenticate?: boolean } = {}) {
       const c = requireConfiguration();
       const codeVerifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
@@ -143,6 +154,7 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
         code_challenge_method: 'S256',
         state,
         nonce,
+        ...(options.reauthenticate ? { max_age: '0', prompt: 'login' } : {}),
       });
       return { url: url.href, state, codeVerifier, nonce };
     },
@@ -164,7 +176,8 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
         const base = toTokenResult(tokens);
         const sub = base.idClaims.sub;
         if (typeof sub !== 'string') throw signInFailed();
-        return await withUserinfo(c, base, sub);
+        const authTime = typeof base.idClaims.auth_time === 'number' ? base.idClaims.auth_time : undefined;
+        return { ...(await withUserinfo(c, base, sub)), authTime };
       } catch (err) {
         if (err instanceof AppError) throw err;
         logger.warn({ reason: classifyProviderError(err), err: describeForLog(err) }, 'sign-in callback failed');
@@ -177,11 +190,11 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
      * cannot be reached answers 503 `provider_unavailable` (the session stays); only a refusal by the
      * provider, such as `invalid_grant`, ends the session (401 `session_expired`).
      */
-    async refresh(user: { sub: string; refreshToken: string; idToken?: string }): Promise<TokenResult> {
+    async refresh(user: { sub: string; refreshToken: string; idToken?: string; authTime: number | undefined }): Promise<TokenResult> {
       const c = requireConfiguration();
       try {
         const tokens = await client.refreshTokenGrant(c, user.refreshToken);
-        return await withUserinfo(c, toTokenResult(tokens, user), user.sub);
+        return { ...(await withUserinfo(c, toTokenResult(tokens, user), user.sub)), authTime: user.authTime };
       } catch (err) {
         const reason = classifyProviderError(err);
         logger.warn({ reason, err: describeForLog(err) }, 'token refresh failed');

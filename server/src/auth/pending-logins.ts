@@ -29,6 +29,8 @@ export interface PendingLogin {
   returnTo: string;
   /** Milliseconds since the epoch. */
   createdAt: number;
+  /** A step-up: the callback must bring a fresh authentication (see `recent-sign-in.ts`). */
+  reauthenticate: boolean;
 }
 
 interface Wire {
@@ -37,15 +39,16 @@ interface Wire {
   n: string;
   r: string;
   t: number;
+  a?: 1;
 }
 
-const toWire = (p: PendingLogin): Wire => ({ s: p.state, v: p.codeVerifier, n: p.nonce, r: p.returnTo, t: p.createdAt });
+const toWire = (p: PendingLogin): Wire => ({ s: p.state, v: p.codeVerifier, n: p.nonce, r: p.returnTo, t: p.createdAt, ...(p.reauthenticate ? { a: 1 } : {}) });
 
 function fromWire(value: unknown): PendingLogin | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const w = value as Partial<Wire>;
   if (typeof w.s !== 'string' || typeof w.v !== 'string' || typeof w.n !== 'string' || typeof w.r !== 'string' || typeof w.t !== 'number') return undefined;
-  return { state: w.s, codeVerifier: w.v, nonce: w.n, returnTo: w.r, createdAt: w.t };
+  return { state: w.s, codeVerifier: w.v, nonce: w.n, returnTo: w.r, createdAt: w.t, reauthenticate: w.a === 1 };
 }
 
 export interface PendingLoginCookieOptions {

@@ -9,7 +9,8 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../config.js';
-import { AppError, invalidState, signInRefused } from '../errors.js';
+import { AppError, invalidState, reauthenticationFailed, signInRefused } from '../errors.js';
+import { authenticatedSince } from './recent-sign-in.js';
 import type { Oidc } from './oidc.js';
 import { safeReturnTo } from './return-to.js';
 import { renderMessagePage } from './message-page.js';
@@ -45,8 +46,9 @@ export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: exp
 
   router.get('/login', async (req, res, next) => {
     try {
-      const login = await oidc.startLogin();
-      await pendingLogins.add(req, res, { ...login, returnTo: safeReturnTo(req.query.returnTo, config.basePath), createdAt: Date.now() });
+      const reauthenticate = req.query.reauth === '1';
+      const login = await oidc.startLogin({ reauthenticate });
+      await pendingLogins.add(req, res, { ...login, returnTo: safeReturnTo(req.query.returnTo, config.basePath), createdAt: Date.now(), reauthenticate });
       res.set('Cache-Control', 'no-store').redirect(302, login.url);
     } catch (err) {
       if (err instanceof AppError) return answerError(req, res, err);
@@ -64,6 +66,9 @@ export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: exp
       const providerError = query.get('error');
       if (providerError) return answerError(req, res, signInRefused(providerError, query.get('error_description')));
       const tokens = await oidc.finishLogin(query, pending);
+      if (pending.reauthenticate && !authenticatedSince(tokens.authTime, pending.createdAt)) {
+        return answerError(req, res, reauthenticationFailed());
+      }
       await regenerate(req);
       req.session.user = { issuer: oidc.issuer, ...tokens };
       await save(req);

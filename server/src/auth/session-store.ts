@@ -2,11 +2,16 @@
  * Where sessions live. With SESSION_DATABASE_URL: PostgreSQL through connect-pg-simple, so several
  * replicas share sessions (the table is created on first use, expired rows pruned periodically).
  * Without it: a bounded in-memory store that prunes expired sessions — for a single instance only.
+ *
+ * `pg` and `connect-pg-simple` are loaded only when SESSION_DATABASE_URL is set: a single instance with
+ * in-memory sessions never pays for them (their code, a few MB of memory and start-up time).
  */
+import { createRequire } from 'node:module';
 import session from 'express-session';
-import connectPgSimple from 'connect-pg-simple';
 import createMemoryStore from 'memorystore';
-import pg from 'pg';
+
+/** Both packages are CommonJS: `require` loads them synchronously, on first use. */
+const require = createRequire(import.meta.url);
 
 export interface SessionStoreHandle {
   store: session.Store;
@@ -26,6 +31,8 @@ export interface SessionStoreOptions {
 export function createSessionStore(options: SessionStoreOptions): SessionStoreHandle {
   const pruneSeconds = options.pruneIntervalSeconds ?? 15 * 60;
   if (options.databaseUrl) {
+    const connectPgSimple = require('connect-pg-simple') as typeof import('connect-pg-simple');
+    const pg = require('pg') as typeof import('pg');
     const PgStore = connectPgSimple(session);
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 5, connectionTimeoutMillis: 5_000 });
     pool.on('error', (err) => options.onError?.(err));

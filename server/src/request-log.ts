@@ -11,7 +11,7 @@ import { pinoHttp } from 'pino-http';
 import { redactForLog } from './http.js';
 
 /** The URL as it may be logged. */
-export function loggableUrl(url: string): string {
+function loggableUrl(url: string): string {
   const q = url.indexOf('?');
   if (q === -1) return url;
   const path = url.slice(0, q);

@@ -60,7 +60,7 @@ export const routes: RouteRecordRaw[] = [
   },
 ];
 
-export const APP_NAME = 'MLflow account';
+const APP_NAME = 'MLflow account';
 
 /** The page each phase belongs on. */
 export function homeFor(phase: Phase): RouteLocationRaw {

@@ -22,14 +22,14 @@ export function entitlementsOf(claims: Claims): string[] {
   return [...new Set([...stringList(claims.eduperson_entitlement), ...stringList(claims.entitlements)])];
 }
 
-export function realmRolesOf(claims: Claims): string[] {
+function realmRolesOf(claims: Claims): string[] {
   const realmAccess = claims.realm_access;
   if (realmAccess && typeof realmAccess === 'object') return stringList((realmAccess as { roles?: unknown }).roles);
   return [];
 }
 
 /** The email that becomes the MLflow username, when the provider sent a non-empty one. */
-export function emailOf(claims: Claims): string | undefined {
+function emailOf(claims: Claims): string | undefined {
   return typeof claims.email === 'string' && claims.email.trim() !== '' ? claims.email.trim() : undefined;
 }
 

@@ -14,11 +14,11 @@ import type { Request, Response } from 'express';
 import { parseCookie } from 'cookie';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 
-export const PENDING_LOGIN_COOKIE = 'mlflow_signup.login';
+const PENDING_LOGIN_COOKIE = 'mlflow_signup.login';
 /** A sign-in must be finished within this time. */
-export const PENDING_LOGIN_TTL_S = 10 * 60;
+const PENDING_LOGIN_TTL_S = 10 * 60;
 /** Sign-ins one browser may have open at once (several tabs); the oldest gives way. */
-export const MAX_PENDING_LOGINS = 5;
+const MAX_PENDING_LOGINS = 5;
 /** Browsers drop cookies over ~4 KB: the oldest entries give way before that. */
 const MAX_COOKIE_BYTES = 3800;
 

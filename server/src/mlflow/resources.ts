@@ -8,7 +8,7 @@ import { UpstreamError } from '../http.js';
 
 const PROMPT_TAG = 'mlflow.prompt.is_prompt';
 /** The largest page `experiments/search` serves: listing N experiments costs ⌈N / 1000⌉ calls. */
-export const EXPERIMENT_PAGE_SIZE = 1000;
+const EXPERIMENT_PAGE_SIZE = 1000;
 
 const experimentSchema = z.looseObject({ experiment_id: z.coerce.string(), name: z.string(), lifecycle_stage: z.string().optional() });
 const experimentPageSchema = z.looseObject({ experiments: z.array(experimentSchema).default([]), next_page_token: z.string().optional() });

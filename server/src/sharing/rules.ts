@@ -10,7 +10,7 @@ const RANK = new Map<string, number>([['NO_PERMISSIONS', 0], ['READ', 1], ['USE'
 const DENYING = new Set(['DENY']);
 
 /** The rank of a permission; levels this service does not know rank as no access, never as access. */
-export const rankOf = (permission: string): number => RANK.get(permission) ?? 0;
+const rankOf = (permission: string): number => RANK.get(permission) ?? 0;
 export const canManage = (permission: string): boolean => rankOf(permission) >= rankOf('MANAGE');
 
 /** Whether a role grant's resource pattern (an id, `*`, or a glob with `*`) covers the id. */

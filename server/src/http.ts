@@ -102,7 +102,7 @@ export function redactForLog(text: string, max = LOGGED_BODY_CHARS): string {
 export function describeForLog(err: unknown, depth = 0): Record<string, unknown> | undefined {
   if (err === undefined || err === null || depth > 3) return undefined;
   if (err instanceof UpstreamError) {
-    const body = err.body === undefined ? undefined : redactForLog(typeof err.body === 'string' ? err.body : JSON.stringify(err.body));
+    const body = err.body === undefined ? undefined : redactForLog(asText(err.body));
     return { service: err.service, status: err.status, message: redactForLog(err.message), ...(body ? { body } : {}) };
   }
   if (err instanceof Error) {
@@ -114,5 +114,15 @@ export function describeForLog(err: unknown, depth = 0): Record<string, unknown>
       ...(cause !== undefined && cause !== err ? { cause: describeForLog(cause, depth + 1) } : {}),
     };
   }
-  return { value: redactForLog(String(err)) };
+  return { value: redactForLog(asText(err)) };
+}
+
+/** Any value as text for the log; never throws (cyclic objects, BigInt). */
+function asText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
 }

@@ -22,7 +22,7 @@ function loggableUrl(url: string): string {
 export function requestLogger(logger: Logger): RequestHandler {
   return pinoHttp({
     logger,
-    autoLogging: { ignore: (req) => /\/(healthz|readyz)$/.test((req.url ?? '').split('?', 1)[0]!) },
+    autoLogging: { ignore: (req) => /\/(healthz|readyz)$/.test((req.url ?? '').split('?', 1)[0] ?? '') },
     serializers: {
       // pino-http hands over its own summary of the request, with the original under `raw`.
       req: (req: { id?: unknown; method?: string; url?: string; raw?: IncomingMessage & { originalUrl?: string } }) => ({
@@ -33,5 +33,5 @@ export function requestLogger(logger: Logger): RequestHandler {
       }),
       res: (res: ServerResponse & { raw?: ServerResponse }) => ({ statusCode: (res.raw ?? res).statusCode }),
     },
-  }) as unknown as RequestHandler;
+  });
 }

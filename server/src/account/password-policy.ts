@@ -13,6 +13,7 @@ export interface PasswordPolicy {
  * C0 and C1 control characters and DEL: such a password cannot be typed, nor put in an environment
  * variable or the `export` line the account page shows (a NUL ends it early, a newline splits it).
  */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Why a password is refused, as the error to answer, or `undefined` when it is acceptable. */

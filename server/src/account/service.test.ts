@@ -26,7 +26,7 @@ function fakePapi(overrides: Partial<PapiClient> = {}): PapiClient {
     writeCredentials: jest.fn(async () => undefined),
     deleteCredentials: jest.fn(async () => undefined),
     ...overrides,
-  } as unknown as PapiClient;
+  };
 }
 
 const noGrants = async () => ({ releaseGrants: jest.fn(async () => undefined) });

@@ -13,6 +13,7 @@ import { notAuthenticated, sessionExpired, AppError } from '../errors.js';
 import { evaluateEligibility, type Claims, type Eligibility } from './eligibility.js';
 import type { Oidc } from './oidc.js';
 import type { SignedInUser } from './session-data.js';
+import { sessionStep } from '../security/session.js';
 
 /** Refresh this long before expiry, so a token does not expire between our check and PAPI's. */
 const EXPIRY_MARGIN_MS = 30_000;
@@ -42,10 +43,6 @@ export function identityOf(req: Request): Identity {
 
 /** How long a finished refresh is handed to requests that still carry the refresh token it replaced. */
 const RECENT_REFRESH_MS = 30_000;
-
-function saveSession(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
-}
 
 export function createCurrentUser(config: Config, oidc: Oidc): RequestHandler {
   /**
@@ -82,7 +79,7 @@ export function createCurrentUser(config: Config, oidc: Oidc): RequestHandler {
         }
         req.session.user = user;
         // Stored before the request goes on, so the next request reads the new tokens.
-        await saveSession(req);
+        await sessionStep(req, 'save');
       }
       const eligibility = evaluateEligibility(user.claims, config.eligibility.rule, config.eligibility.requireVerifiedEmail);
       req.identity = {

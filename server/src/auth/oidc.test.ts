@@ -21,7 +21,7 @@ describe('classifyProviderError', () => {
     const err = new client.ResponseBodyError('server responded with an error in the response body', {
       cause: { error: 'invalid_grant' },
       response,
-    } as never);
+    });
     Object.assign(err, { status: 400, error: 'invalid_grant' });
     expect(classifyProviderError(err)).toBe('refused');
   });

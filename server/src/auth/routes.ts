@@ -15,17 +15,8 @@ import type { Oidc } from './oidc.js';
 import { safeReturnTo } from './return-to.js';
 import { renderMessagePage } from './message-page.js';
 import { createPendingLogins } from './pending-logins.js';
-import { SESSION_COOKIE } from '../security/session.js';
+import { SESSION_COOKIE, sessionStep } from '../security/session.js';
 
-function regenerate(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
-}
-function save(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
-}
-function destroy(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
-}
 
 const wantsJson = (req: Request) => req.accepts(['html', 'json']) === 'json';
 
@@ -69,9 +60,9 @@ export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: exp
       if (pending.reauthenticate && !authenticatedSince(tokens.authTime, pending.createdAt)) {
         return answerError(req, res, reauthenticationFailed());
       }
-      await regenerate(req);
+      await sessionStep(req, 'regenerate');
       req.session.user = { issuer: oidc.issuer, ...tokens };
-      await save(req);
+      await sessionStep(req, 'save');
       res.set('Cache-Control', 'no-store').redirect(302, pending.returnTo);
     } catch (err) {
       if (err instanceof AppError) return answerError(req, res, err);
@@ -83,7 +74,7 @@ export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: exp
     try {
       const idToken = req.session.user?.idToken;
       const endSession = req.session.user ? oidc.endSessionUrl(idToken, postLogoutRedirect) : undefined;
-      await destroy(req);
+      await sessionStep(req, 'destroy');
       res.clearCookie(SESSION_COOKIE, { path: config.basePath || '/' });
       const redirectTo = endSession ?? postLogoutRedirect;
       if (wantsJson(req)) res.json({ redirect_to: redirectTo });

@@ -7,7 +7,7 @@ type Answer = { status: number; body: unknown; json?: boolean };
 function fakeFetch(answers: Record<string, Answer | (() => never)>) {
   const calls: string[] = [];
   const fetchImpl = (async (input: URL | RequestInfo, init?: RequestInit) => {
-    const url = new URL(String(input));
+    const url = new URL(input instanceof Request ? input.url : input);
     const key = `${init?.method ?? 'GET'} ${url.pathname}`;
     calls.push(key);
     const entry = answers[key];
@@ -79,7 +79,7 @@ describe('MLflow client', () => {
     ['an unexpected 400', { status: 400, body: { error_code: 'BAD_REQUEST', message: 'x' } }, 502, 'mlflow_failed'],
     ['an answer of the wrong shape', { status: 200, body: { user: { id: 'not a number' } } }, 502, 'mlflow_failed'],
   ] as const)('when MLflow answers %s, then every caller sees %i %s', async (_what, answer, status, code) => {
-    const { mlflow } = client({ 'GET /api/2.0/mlflow/users/get': answer as Answer });
+    const { mlflow } = client({ 'GET /api/2.0/mlflow/users/get': answer });
     expect(await refusal(mlflow.getUser('a@example.org'))).toMatchObject({ status, code });
   });
 

@@ -137,7 +137,7 @@ function createRbacPermissions(admin: AdminRequests): PermissionsApi {
       }
     },
     revoke,
-    releaseGrants: async () => undefined,
+    releaseGrants: () => Promise.resolve(),
   };
 }
 
@@ -184,7 +184,7 @@ function createLegacyPermissions(admin: AdminRequests, isPrompt: (name: string) 
         ],
       };
     },
-    everyone: async () => undefined,
+    everyone: () => Promise.resolve(undefined),
     async setPermission(username, type, id, permission, previous) {
       if (previous === permission) return;
       const e = endpoint(type);

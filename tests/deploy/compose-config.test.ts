@@ -6,7 +6,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import express, { type ErrorRequestHandler } from 'express';
+import { CONFIG_VARIABLES, loadConfig } from '../../server/src/config.js';
+import { createSessionStore } from '../../server/src/auth/session-store.js';
+import { createCsrf } from '../../server/src/security/csrf.js';
+import { sessionMiddleware, SESSION_COOKIE } from '../../server/src/security/session.js';
+import { listen } from '../support/ports.js';
 import {
   BFF_VARIABLES,
   combinations,
@@ -66,7 +73,8 @@ describe('docker-compose config', () => {
   it.each([...required.keys()])('fails naming %s when it is missing', async (variable) => {
     const env = fullEnv();
     delete env[variable];
-    const files = required.get(variable)!.has('base') ? combinations.base! : combinations.production!;
+    const needs = required.get(variable)!;
+    const files = needs.has('base') ? combinations.base! : needs.has('prod') ? combinations.production! : combinations['production-signup-host']!;
     const r = await composeConfig(files, env);
     expect(r.status).not.toBe(0);
     expect(r.output).toContain(`${variable} is required`);
@@ -77,6 +85,21 @@ describe('docker-compose config', () => {
     delete env.LETSENCRYPT_EMAIL;
     expect((await composeConfig(combinations.development!, env)).status).toBe(0);
     expect((await composeConfig(combinations.production!, env)).status).not.toBe(0);
+  }, T);
+
+  it('when SIGNUP_HOST is not set, then the same-origin layouts render exactly as with it, and the own-host ones fail naming it', async () => {
+    const env = fullEnv();
+    env.SIGNUP_HOST = ''; // as in the samples
+    for (const combination of ['base', 'development', 'production']) {
+      const r = await composeConfig(combinations[combination]!, env);
+      expect({ combination, status: r.status }).toEqual({ combination, status: 0 });
+      expect(r.config).toEqual(await render(combination));
+    }
+    for (const combination of ['development-signup-host', 'production-signup-host']) {
+      const r = await composeConfig(combinations[combination]!, env);
+      expect({ combination, failed: r.status !== 0 }).toEqual({ combination, failed: true });
+      expect(r.output).toContain('SIGNUP_HOST is required with compose.signup-host.yml');
+    }
   }, T);
 });
 
@@ -218,6 +241,138 @@ describe('the rendered stack', () => {
     expect(portsOf(signup)).toEqual(['127.0.0.1:3000:3000']);
     expect(portsOf(services.mlflow)).toEqual(['127.0.0.1:5000:5000']);
     expect(portsOf(services.database)).toEqual(['127.0.0.1:5432:5432']);
+  }, T);
+
+  it('when the service has its own host, then Traefik routes all of SIGNUP_HOST to it with its own certificate, and /signup on DOMAIN redirects', async () => {
+    const { services } = await render('production-signup-host');
+    const signup = labelsOf(services.signup);
+    expect(signup).toMatchObject({
+      'traefik.http.routers.signup.rule': 'Host(`account.example.org`)',
+      // From compose.prod.yml: HTTPS only, a Let's Encrypt certificate for the router's host.
+      'traefik.http.routers.signup.entrypoints': 'websecure',
+      'traefik.http.routers.signup.tls.certresolver': 'letsencrypt',
+      'traefik.http.routers.signup-moved.rule': 'Host(`mlflow.example.org`) && PathPrefix(`/signup`)',
+      'traefik.http.routers.signup-moved.service': 'noop@internal',
+      'traefik.http.middlewares.signup-moved.redirectregex.replacement': '${1}://account.example.org${2}/${3}',
+      'traefik.http.middlewares.signup-moved.redirectregex.permanent': 'false',
+    });
+    expect(labelsOf(services.mlflow)['traefik.http.routers.mlflow.rule']).toBe('Host(`mlflow.example.org`) && !PathPrefix(`/signup`)');
+    // The health check asks the root, where the service now is.
+    expect(JSON.stringify(services.signup.healthcheck.test)).toContain(`+ '/readyz')`);
+    expect(JSON.stringify(services.signup.healthcheck.test)).not.toContain('BASE_PATH');
+    // Everything else is the production stack.
+    const production = await render('production');
+    expect(Object.keys(services).sort()).toEqual(Object.keys(production.services).sort());
+    expect(services['reverse-proxy']).toEqual(production.services['reverse-proxy']);
+  }, T);
+
+  it.each([
+    ['production-signup-host', {}, 'https'],
+    ['development-signup-host', { PUBLIC_SCHEME: 'http' }, 'http'],
+  ])('when the service has its own host (%s), then the BFF is configured for the root of SIGNUP_HOST', async (combination, extra, scheme) => {
+    const r = await composeConfig(combinations[combination]!, { ...fullEnv(), ...extra, OIDC_REDIRECT_URI: 'https://mlflow.example.org/signup/auth/callback' });
+    expect(r.status).toBe(0);
+    expect(envOf(r.config.services.signup)).toMatchObject({
+      BASE_PATH: '/',
+      // Whatever .env says (here: a callback left over from the same-origin layout).
+      OIDC_REDIRECT_URI: `${scheme}://account.example.org/auth/callback`,
+      MLFLOW_PUBLIC_URL: `${scheme}://mlflow.example.org`,
+      DOMAIN: 'mlflow.example.org',
+    });
+  }, T);
+
+  it('when rendered in any layout, then nothing gives a cookie a domain (the BFF’s cookies stay host-only)', async () => {
+    // The BFF has no setting for it at all, and compose passes nothing of the kind to any service.
+    expect(CONFIG_VARIABLES.filter((v) => /COOKIE/i.test(v))).toEqual([]);
+    for (const combination of Object.keys(combinations)) {
+      const { services } = await render(combination);
+      for (const [name, service] of Object.entries<any>(services)) {
+        const cookieSettings = [...Object.entries(envOf(service)), ...Object.entries(labelsOf(service))].filter(([k]) => /cookie/i.test(k));
+        expect({ combination, name, cookieSettings }).toEqual({ combination, name, cookieSettings: [] });
+      }
+    }
+  }, T);
+});
+
+/**
+ * The BFF's own session and CSRF middleware, configured by its own loadConfig from the environment a layout
+ * renders for the signup container, and asked the way Traefik forwards requests (TRUST_PROXY=1).
+ */
+describe('the BFF as each layout configures it', () => {
+  async function ask(
+    combination: string,
+    method: 'GET' | 'POST',
+    host: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; setCookie: string[]; body: any }> {
+    const loaded = loadConfig(envOf((await render(combination)).services.signup));
+    if (!loaded.ok) throw new Error(`${combination}: ${loaded.errors.join('\n')}`);
+    const { config } = loaded;
+    const sessions = createSessionStore({ databaseUrl: undefined });
+    const csrf = createCsrf(config.allowedOrigins);
+    const app = express();
+    app.set('trust proxy', config.trustProxy);
+    app.use(sessionMiddleware(config, sessions.store));
+    // Under BASE_PATH, as the BFF's routes are: express-session leaves requests outside the cookie's path alone.
+    app.get(`${config.basePath}/sign-in`, (req, res) => {
+      (req.session as unknown as Record<string, unknown>).signedIn = true;
+      res.json({ allowedOrigins: config.allowedOrigins, basePath: config.basePath });
+    });
+    app.post(`${config.basePath}/change`, csrf.protect, (_req, res) => res.json({ changed: true }));
+    const onError: ErrorRequestHandler = (err, _req, res, _next) => res.status(err.status ?? 500).json({ message: err.message });
+    app.use(onError);
+    const server = http.createServer(app);
+    const port = await listen(server);
+    try {
+      return await new Promise((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port, method, path: `${config.basePath}${method === 'GET' ? '/sign-in' : '/change'}`, headers: { host, 'x-forwarded-proto': 'https', ...headers } },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookie: res.headers['set-cookie'] ?? [], body: JSON.parse(text) }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sessions.close();
+    }
+  }
+
+  const sessionCookie = (setCookie: string[]) => {
+    const cookie = setCookie.find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+    expect(cookie).toBeDefined();
+    return cookie!.split(';').slice(1).map((a) => a.trim().split('=')[0]!.toLowerCase());
+  };
+
+  it.each([
+    ['production', '/signup', 'mlflow.example.org'],
+    ['production-signup-host', '/', 'account.example.org'],
+  ])('when the layout is %s, then the session cookie is host-only (no Domain), on Path=%s and Secure', async (combination, cookiePath, host) => {
+    const r = await ask(combination, 'GET', host);
+    expect(r.status).toBe(200);
+    const attributes = sessionCookie(r.setCookie);
+    expect(attributes).not.toContain('domain');
+    expect(attributes).toEqual(expect.arrayContaining(['path', 'httponly', 'secure', 'samesite']));
+    const cookie = r.setCookie.find((c) => c.startsWith(`${SESSION_COOKIE}=`))!;
+    expect(cookie).toContain(`; Path=${cookiePath}; `);
+  }, T);
+
+  it('when the service has its own host, then the Origin check accepts that host only, not the MLflow host', async () => {
+    expect((await ask('production-signup-host', 'GET', 'account.example.org')).body.allowedOrigins).toEqual(['https://account.example.org']);
+    const fromMlflow = await ask('production-signup-host', 'POST', 'account.example.org', { origin: 'https://mlflow.example.org' });
+    expect(fromMlflow).toMatchObject({ status: 403, body: { message: expect.stringContaining('it came from another site') } });
+    // Its own origin passes the Origin check (and then needs the CSRF token like every state change).
+    const own = await ask('production-signup-host', 'POST', 'account.example.org', { origin: 'https://account.example.org' });
+    expect(own).toMatchObject({ status: 403, body: { message: expect.stringContaining('CSRF token is missing') } });
+    // In the same-origin layout the MLflow host IS the service's origin: the check cannot tell them apart.
+    const sameOrigin = await ask('production', 'POST', 'mlflow.example.org', { origin: 'https://mlflow.example.org' });
+    expect(sameOrigin.body.message).toContain('CSRF token is missing');
   }, T);
 });
 

@@ -23,11 +23,18 @@ export const composeFiles = {
   base: path.join(deployDir, 'compose.yml'),
   override: path.join(deployDir, 'compose.override.yml'),
   prod: path.join(deployDir, 'compose.prod.yml'),
+  signupHost: path.join(deployDir, 'compose.signup-host.yml'),
 };
+/**
+ * Every combination deploy/README.md documents. The default layout serves signup under BASE_PATH on DOMAIN;
+ * the `*-signup-host` ones serve it on SIGNUP_HOST (its own origin), compose.signup-host.yml coming last.
+ */
 export const combinations: Record<string, string[]> = {
   base: [composeFiles.base],
   development: [composeFiles.base, composeFiles.override],
   production: [composeFiles.base, composeFiles.prod],
+  'development-signup-host': [composeFiles.base, composeFiles.override, composeFiles.signupHost],
+  'production-signup-host': [composeFiles.base, composeFiles.prod, composeFiles.signupHost],
 };
 
 /** KEY=VALUE lines of a dotenv-style sample, in order, with whether a comment line precedes each block. */
@@ -92,6 +99,7 @@ export function fullEnv(): Record<string, string> {
     SIGNUP_DB_PASSWORD: 'signup-password-0123',
     BASE_PATH: '/signup',
     PORT: '3000',
+    SIGNUP_HOST: 'account.example.org',
   };
   Object.assign(env, fill);
   return env;
@@ -125,7 +133,7 @@ export async function composeConfig(files: string[], env: Record<string, string>
 }
 
 const rendered: Record<string, any> = {};
-/** The rendered configuration of a combination (base, development, production) with {@link fullEnv}. */
+/** The rendered configuration of a combination (see {@link combinations}) with {@link fullEnv}. */
 export async function render(combination: string): Promise<any> {
   if (!rendered[combination]) {
     const r = await composeConfig(combinations[combination]!, fullEnv());
@@ -135,15 +143,20 @@ export async function render(combination: string): Promise<any> {
   return rendered[combination];
 }
 
+/**
+ * `config` writes a literal `$` as `$$` (its output is a compose file again); the container and Traefik see
+ * one `$`, e.g. in a redirect's `${1}`.
+ */
+const unescape = (v: string): string => v.replaceAll('$$', '$');
 export const envOf = (service: any): Record<string, string> => {
   const e = service.environment ?? {};
-  if (Array.isArray(e)) return Object.fromEntries(e.map((kv: string) => [kv.split('=')[0], kv.split('=').slice(1).join('=')]));
-  return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v === null ? '' : String(v)]));
+  if (Array.isArray(e)) return Object.fromEntries(e.map((kv: string) => [kv.split('=')[0], unescape(kv.split('=').slice(1).join('='))]));
+  return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v === null ? '' : unescape(String(v as string | number | boolean))]));
 };
 export const labelsOf = (service: any): Record<string, string> => {
   const l = service.labels ?? {};
-  if (Array.isArray(l)) return Object.fromEntries(l.map((kv: string) => [kv.split('=')[0], kv.split('=').slice(1).join('=')]));
-  return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)]));
+  if (Array.isArray(l)) return Object.fromEntries(l.map((kv: string) => [kv.split('=')[0], unescape(kv.split('=').slice(1).join('='))]));
+  return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, unescape(String(v))]));
 };
 export const portsOf = (service: any): string[] =>
   (service.ports ?? []).map((p: any) =>

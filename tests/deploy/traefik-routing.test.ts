@@ -26,6 +26,7 @@ import {
 
 const T = 120_000; // tests/jest.config.js's testTimeout is ignored inside `projects`
 const DOMAIN = 'mlflow.example.org'; // the DOMAIN of compose.ts's fullEnv()
+const SIGNUP_HOST = 'account.example.org'; // its SIGNUP_HOST (read by compose.signup-host.yml only)
 const MLFLOW_IP = '127.0.0.11';
 const SIGNUP_IPS = ['127.0.0.12', '127.0.0.13'];
 
@@ -297,6 +298,112 @@ describe('development', () => {
       const routers = await request('http', proxy.ping, 'GET', '/api/http/routers', { host: 'localhost' });
       expect(routers.status).toBe(200);
       expect(routers.text).toContain('signup@docker');
+    } finally {
+      await proxy.stop();
+    }
+  }, T);
+});
+
+/**
+ * compose.signup-host.yml: signup on an origin of its own, so that a script injected into an MLflow page
+ * cannot act in it. The MLflow host keeps serving MLflow; its old /signup links redirect to SIGNUP_HOST.
+ */
+describe('signup on its own host, production (HTTPS)', () => {
+  let proxy: Proxy;
+  beforeAll(async () => {
+    proxy = await startProxy('production-signup-host', ['healthy', 'healthy'], { TRAEFIK_LOG_LEVEL: 'DEBUG' });
+  }, T);
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  it('when a request is for SIGNUP_HOST, then signup gets it at the root, path and host unchanged', async () => {
+    for (const p of ['/', '/auth/callback?code=x&state=y', '/api/me', '/api/2.0/mlflow/experiments/search']) {
+      const r = await request('https', proxy.websecure, 'GET', p, { host: SIGNUP_HOST });
+      expect({ p, status: r.status, service: r.echo?.service.split('@')[0], path: r.echo?.path, host: r.echo?.host, proto: r.echo?.forwardedProto }).toEqual({
+        p,
+        status: 200,
+        service: 'signup',
+        path: p,
+        host: SIGNUP_HOST,
+        proto: 'https',
+      });
+    }
+    const post = await request('https', proxy.websecure, 'POST', '/api/account/password', { host: SIGNUP_HOST, body: Buffer.from('{}') });
+    expect(post.echo).toMatchObject({ method: 'POST', path: '/api/account/password', bodyBytes: 2 });
+  }, T);
+
+  it('when a request is for DOMAIN, then MLflow gets everything but /signup', async () => {
+    for (const p of ['/', '/api/2.0/mlflow/experiments/search', '/ajax-api/2.0/mlflow/users/current']) {
+      const r = await request('https', proxy.websecure, 'GET', p);
+      expect({ p, status: r.status, service: r.echo?.service, host: r.echo?.host }).toEqual({ p, status: 200, service: 'mlflow', host: DOMAIN });
+    }
+    expect((await request('https', proxy.websecure, 'GET', '/')).headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+  }, T);
+
+  it('when an old link asks DOMAIN for /signup…, then it is redirected (temporarily) to the same page on SIGNUP_HOST', async () => {
+    const moved: [string, string][] = [
+      ['/signup', '/'],
+      ['/signup/', '/'],
+      ['/signup/account?tab=password', '/account?tab=password'],
+      ['/signup/auth/callback?code=x&state=y', '/auth/callback?code=x&state=y'],
+    ];
+    for (const [from, to] of moved) {
+      const r = await request('https', proxy.websecure, 'GET', from);
+      expect({ from, status: r.status, location: r.headers.location, reached: r.echo?.service }).toEqual({
+        from,
+        status: 302,
+        location: `https://${SIGNUP_HOST}${to}`,
+        reached: undefined,
+      });
+    }
+    // A port in the address is kept: both hosts are on the same entry points.
+    expect((await request('https', proxy.websecure, 'GET', '/signup/x', { host: `${DOMAIN}:8443` })).headers.location).toBe(`https://${SIGNUP_HOST}:8443/x`);
+    // A state-changing request is not turned into a GET on the way (307), nor answered by MLflow.
+    const post = await request('https', proxy.websecure, 'POST', '/signup/api/account/password', { body: Buffer.from('{}') });
+    expect({ status: post.status, location: post.headers.location, reached: post.echo?.service }).toEqual({
+      status: 307,
+      location: `https://${SIGNUP_HOST}/api/account/password`,
+      reached: undefined,
+    });
+  }, T);
+
+  it('when a request is plain HTTP, then it is redirected to HTTPS on either host, keeping host and path', async () => {
+    for (const [host, p] of [
+      [SIGNUP_HOST, '/auth/callback?code=x'],
+      [DOMAIN, '/signup/api/me'],
+    ] as const) {
+      const r = await request('http', proxy.web, 'GET', p, { host });
+      expect({ status: r.status, location: r.headers.location }).toEqual({ status: 301, location: `https://${host}:${proxy.websecure}${p}` });
+    }
+  }, T);
+
+  it('when the hosts are neither DOMAIN nor SIGNUP_HOST, then nothing answers', async () => {
+    for (const p of ['/', '/signup/', '/api/me']) expect((await request('https', proxy.websecure, 'GET', p, { host: 'other.example.org' })).status).toBe(404);
+  }, T);
+
+  it('when SIGNUP_HOST is served, then Traefik asks the Let’s Encrypt resolver for a certificate of its own', async () => {
+    // As for DOMAIN, the ACME server is unreachable here: Traefik's attempt is what can be seen (DEBUG log),
+    // one certificate for SIGNUP_HOST alone, asked for by the signup router.
+    const asked = `Domains need ACME certificates generation for domains "${SIGNUP_HOST}"`;
+    const deadline = Date.now() + 20_000;
+    while (!proxy.traefik.logs().includes(asked) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(proxy.traefik.logs()).toContain(asked);
+    expect(proxy.traefik.logs()).not.toMatch(/non-existent resolver|doesn't exist|no valid entryPoint/i);
+  }, T);
+});
+
+describe('signup on its own host, development (HTTP)', () => {
+  it('when SIGNUP_HOST is asked, then signup answers at the root; DOMAIN keeps MLflow and redirects /signup over HTTP', async () => {
+    const proxy = await startProxy('development-signup-host');
+    try {
+      for (const p of ['/', '/auth/callback?code=x&state=y', '/api/me']) {
+        const r = await request('http', proxy.web, 'GET', p, { host: SIGNUP_HOST });
+        expect({ p, service: r.echo?.service.split('@')[0], path: r.echo?.path }).toEqual({ p, service: 'signup', path: p });
+      }
+      expect((await request('http', proxy.web, 'GET', '/')).echo?.service).toBe('mlflow');
+      const r = await request('http', proxy.web, 'GET', '/signup/api/me');
+      expect({ status: r.status, location: r.headers.location }).toEqual({ status: 302, location: `http://${SIGNUP_HOST}/api/me` });
     } finally {
       await proxy.stop();
     }

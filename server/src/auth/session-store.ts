@@ -28,6 +28,43 @@ export interface SessionStoreOptions {
   onError?: (err: Error) => void;
 }
 
+const TABLE = 'signup_sessions';
+
+/** connect-pg-simple's table, created once by whichever replica takes the lock first. */
+async function createTable(pool: import('pg').Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('mlflow-signup:sessions-table', 0))");
+    await client.query(`CREATE TABLE IF NOT EXISTS "${TABLE}" (
+      "sid" varchar NOT NULL COLLATE "default" PRIMARY KEY,
+      "sess" json NOT NULL,
+      "expire" timestamp(6) NOT NULL)`);
+    await client.query(`CREATE INDEX IF NOT EXISTS "IDX_${TABLE}_expire" ON "${TABLE}" ("expire")`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Every store operation waits for the table (the first request of a new deployment included). */
+function waitForTable(store: session.Store, ready: () => Promise<void>): void {
+  const methods = store as unknown as Record<'get' | 'set' | 'destroy' | 'touch', (...args: unknown[]) => void>;
+  for (const name of ['get', 'set', 'destroy', 'touch'] as const) {
+    const original = methods[name].bind(store);
+    methods[name] = (...args: unknown[]) => {
+      const callback = args.at(-1);
+      ready().then(
+        () => original(...args),
+        (err: unknown) => (typeof callback === 'function' ? (callback as (e: unknown) => void)(err) : undefined),
+      );
+    };
+  }
+}
+
 export function createSessionStore(options: SessionStoreOptions): SessionStoreHandle {
   const pruneSeconds = options.pruneIntervalSeconds ?? 15 * 60;
   if (options.databaseUrl) {
@@ -38,21 +75,33 @@ export function createSessionStore(options: SessionStoreOptions): SessionStoreHa
     pool.on('error', (err) => options.onError?.(err));
     const store = new PgStore({
       pool,
-      tableName: 'signup_sessions',
-      createTableIfMissing: true,
+      tableName: TABLE,
+      // Created here instead, under a lock: replicas starting together would race connect-pg-simple's
+      // own CREATE TABLE and fail on PostgreSQL's catalogue ("duplicate key … pg_type_typname_nsp_index").
+      createTableIfMissing: false,
       pruneSessionInterval: pruneSeconds,
       errorLog: (...args: unknown[]) => options.onError?.(args[0] instanceof Error ? args[0] : new Error(String(args.join(' ')))),
     });
+    let table: Promise<void> | undefined;
+    const ensureTable = (): Promise<void> =>
+      (table ??= createTable(pool).catch((err: unknown) => {
+        table = undefined;
+        throw err;
+      }));
+    waitForTable(store, ensureTable);
     return {
       store,
       kind: 'postgres',
       async check() {
         try {
-          // A read through the store also creates its table on first use, so a ready replica has it.
-          await new Promise<void>((resolve, reject) => store.get('readiness-probe', (err) => (err ? reject(err) : resolve())));
+          await ensureTable();
+          await new Promise<void>((resolve, reject) =>
+            store.get('readiness-probe', (err: unknown) => (err ? reject(err instanceof Error ? err : new Error('session read failed')) : resolve())),
+          );
           return { ok: true, message: 'The session database answers.' };
         } catch (err) {
-          return { ok: false, message: `The session database cannot be reached (SESSION_DATABASE_URL): ${(err as Error).message}` };
+          options.onError?.(err instanceof Error ? err : new Error('session database check failed'));
+          return { ok: false, message: 'The session database cannot be reached: check SESSION_DATABASE_URL.' };
         }
       },
       async close() {
@@ -66,9 +115,10 @@ export function createSessionStore(options: SessionStoreOptions): SessionStoreHa
   return {
     store,
     kind: 'memory',
-    check: async () => ({ ok: true, message: 'Sessions are kept in memory (single instance).' }),
-    async close() {
+    check: () => Promise.resolve({ ok: true, message: 'Sessions are kept in memory (single instance).' }),
+    close() {
       (store as unknown as { stopInterval(): void }).stopInterval();
+      return Promise.resolve();
     },
   };
 }

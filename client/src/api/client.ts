@@ -51,6 +51,8 @@ export interface ApiClientOptions {
   fetch?: typeof fetch;
   /** Give up on a request after this long, so that a stuck upstream never leaves a spinner forever. */
   timeoutMs?: number;
+  /** Called with every answer that arrived (any status), before its body is read. */
+  onResponse?: (response: Response) => void;
 }
 
 export interface ApiClient {
@@ -91,6 +93,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       throw new ApiError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
     }
 
+    options.onResponse?.(response);
     if (response.status === 204) return undefined as T;
     const payload = await readJson(response);
     if (response.ok) {

@@ -1,5 +1,6 @@
 import { appBasePath } from './base';
 import { createApiClient, type ApiClient } from './client';
+import { noteServerDate } from './clock';
 import { navigateTo } from './navigation';
 import type {
   CollaboratorList,
@@ -15,6 +16,7 @@ import type {
 } from './types';
 
 export { ApiError, asApiError } from './client';
+export { serverNow } from './clock';
 export type * from './types';
 
 /** The app's base path, e.g. `/signup/`; every BFF route and every app route lives below it. */
@@ -27,7 +29,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-const client: ApiClient = createApiClient({ basePath, csrfToken: () => csrfToken });
+const client: ApiClient = createApiClient({
+  basePath,
+  csrfToken: () => csrfToken,
+  onResponse: (response) => noteServerDate(response.headers.get('date')),
+});
 
 /** One function per BFF route in docs/api.md. */
 export const bff = {
@@ -63,6 +69,16 @@ function collaboratorPath(type: ResourceType, id: string, username: string): str
  */
 export function signIn(returnTo: string): void {
   navigateTo(`${basePath}auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+}
+
+/**
+ * Sends the browser through the provider for a fresh sign-in ("step-up": the provider asks for the
+ * password again even while its own session lasts), before changing the password or deleting the account.
+ * @param returnTo where to come back to, as a full path under the base path; it may carry a query string
+ *   (e.g. `/signup/account?resume=change-password`)
+ */
+export function signInAgain(returnTo: string): void {
+  navigateTo(`${basePath}auth/login?reauth=1&returnTo=${encodeURIComponent(returnTo)}`);
 }
 
 /** The full path (base path included) of an app route such as `/account`, for use as `returnTo`. */

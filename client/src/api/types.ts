@@ -39,6 +39,20 @@ export interface MlflowAccount {
 export type VaultStatus = 'disabled' | 'in_sync' | 'out_of_sync' | 'missing' | 'unavailable';
 
 /**
+ * Whether changing the password or deleting the account needs a recent sign-in ("step-up"), and until
+ * when the current one counts as recent.
+ */
+export interface Reauthentication {
+  /** How recent a sign-in must be, in seconds. */
+  max_age_seconds: number;
+  /**
+   * An ISO timestamp: until when the current sign-in counts as recent. `null` when it already does not
+   * (or the provider never said when the person signed in).
+   */
+  recent_until: string | null;
+}
+
+/**
  * `GET /api/me`: the signed-in person only. The password policy and the service's links are public
  * configuration, served once by `GET /api/config` ({@link PublicConfig}).
  */
@@ -46,6 +60,8 @@ export interface Me {
   user: SignedInUser;
   account: MlflowAccount | null;
   vault: { status: VaultStatus };
+  /** `null`: the operator turned step-up off, sensitive actions need no recent sign-in. */
+  reauthentication: Reauthentication | null;
   csrf_token: string;
 }
 
@@ -71,6 +87,7 @@ export type ApiErrorCode =
   | 'invalid_json'
   | 'not_authenticated'
   | 'session_expired'
+  | 'reauthentication_required'
   | 'csrf'
   | IneligibleCode
   | 'forbidden'

@@ -114,7 +114,8 @@ export function createAppRouter(history: RouterHistory = createWebHistory(basePa
   const router = createRouter({
     history,
     routes,
-    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+    // A new page starts at the top; a change of the query alone (a tab, `?resume` removed) stays where it is.
+    scrollBehavior: (to, from, saved) => saved ?? (to.path === from.path ? false : { top: 0 }),
   });
   router.beforeEach((to) => guard(router, to));
   router.afterEach((to) => {

@@ -1,6 +1,15 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { asApiError, bff, setCsrfToken, signIn, type ApiError, type Me, type VaultStatus } from '../api';
+import {
+  asApiError,
+  bff,
+  setCsrfToken,
+  signIn,
+  type ApiError,
+  type Me,
+  type Reauthentication,
+  type VaultStatus,
+} from '../api';
 import { currentPath, navigateTo } from '../api/navigation';
 
 /**
@@ -23,6 +32,24 @@ const STATE_CHANGED = new Set([
   'vault_out_of_sync',
   'csrf',
 ]);
+
+/**
+ * A sign-in that stops counting as recent within this long is treated as not recent already: the person
+ * would otherwise type a new password only to be sent to sign in again.
+ */
+export const RECENT_SIGN_IN_MARGIN_MS = 30_000;
+
+/**
+ * Whether the current sign-in is recent enough for changing the password or deleting the account at
+ * `now` (milliseconds since the epoch, on the BFF's clock). Always true when step-up is off
+ * (`reauthentication: null`); false when `recent_until` is null, unreadable or less than
+ * {@link RECENT_SIGN_IN_MARGIN_MS} away.
+ */
+export function signInIsRecent(reauthentication: Reauthentication | null, now: number): boolean {
+  if (!reauthentication) return true;
+  const until = reauthentication.recent_until === null ? Number.NaN : Date.parse(reauthentication.recent_until);
+  return Number.isFinite(until) && until - now > RECENT_SIGN_IN_MARGIN_MS;
+}
 
 /** The signed-in person and their MLflow account: `GET /api/me` and everything that changes it. */
 export const useAccountStore = defineStore('account', () => {
@@ -84,16 +111,33 @@ export const useAccountStore = defineStore('account', () => {
   }
 
   /**
+   * The BFF refused an action for want of a recent sign-in: from now on the sign-in counts as not recent,
+   * without asking `GET /api/me` again. When step-up was off at the last load, the BFF's configuration
+   * changed since: load `me` again instead.
+   */
+  async function forgetRecentSignIn(): Promise<void> {
+    const current = me.value;
+    if (current?.reauthentication) {
+      me.value = { ...current, reauthentication: { ...current.reauthentication, recent_until: null } };
+    } else {
+      await load();
+    }
+  }
+
+  /**
    * The reaction the whole app owes to a failed action, so that no page has to remember it: an ended
    * session sends the person to sign in again and come back here; an answer that shows the server's state
-   * differs from ours (e.g. `already_registered`, `vault_out_of_sync`) reloads `me`. Public as
-   * `reactToFailure`, for the other stores' actions (sharing).
+   * differs from ours (e.g. `already_registered`, `vault_out_of_sync`) reloads `me`; a refusal for want of
+   * a recent sign-in (`reauthentication_required`) marks the sign-in as not recent, so that the page offers
+   * the step-up. Public as `reactToFailure`, for the other stores' actions (sharing).
    * @returns the failure as an {@link ApiError}, for the caller to show or rethrow
    */
   async function react(e: unknown): Promise<ApiError> {
     const error = asApiError(e);
     if (error.needsSignIn) {
       signIn(currentPath());
+    } else if (error.code === 'reauthentication_required') {
+      await forgetRecentSignIn();
     } else if (STATE_CHANGED.has(error.code)) {
       await load();
     }
@@ -157,6 +201,12 @@ export const useAccountStore = defineStore('account', () => {
     user: computed(() => me.value?.user ?? null),
     account: computed(() => me.value?.account ?? null),
     vaultStatus: computed<VaultStatus>(() => me.value?.vault.status ?? 'disabled'),
+    /**
+     * Whether changing the password or deleting the account needs a recent sign-in, and until when the
+     * current one counts (`null`: step-up is off). Compare with the clock through {@link signInIsRecent}
+     * (`composables/useStepUp.ts` keeps that comparison up to date).
+     */
+    reauthentication: computed(() => me.value?.reauthentication ?? null),
     load,
     ensureLoaded,
     register,

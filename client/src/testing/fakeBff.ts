@@ -66,8 +66,23 @@ export function meFixture(overrides: Partial<Me> = {}): Me {
     user: { email: 'ada@example.org', name: 'Ada Lovelace', eligible: true, ineligible: null },
     account: { id: 3, username: 'ada@example.org', is_admin: false },
     vault: { status: 'in_sync' },
+    reauthentication: null,
     csrf_token: 'csrf-123',
     ...overrides,
+  };
+}
+
+/**
+ * `GET /api/me`'s `reauthentication` with step-up on: a sign-in that counts as recent for `seconds` more
+ * (`Date.now()`, fake timers included), or, with `null`, one that does not.
+ */
+export function reauthenticationFixture(
+  seconds: number | null,
+  maxAgeSeconds = 600,
+): NonNullable<Me['reauthentication']> {
+  return {
+    max_age_seconds: maxAgeSeconds,
+    recent_until: seconds === null ? null : new Date(Date.now() + seconds * 1000).toISOString(),
   };
 }
 

@@ -2,8 +2,8 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api';
 import { navigateTo } from '../../api/navigation';
-import { apiError, fakeBff, json, meFixture } from '../../testing/fakeBff';
-import { useAccountStore } from '../account';
+import { apiError, fakeBff, json, meFixture, reauthenticationFixture } from '../../testing/fakeBff';
+import { RECENT_SIGN_IN_MARGIN_MS, signInIsRecent, useAccountStore } from '../account';
 
 vi.mock('../../api/navigation', () => ({
   navigateTo: vi.fn(),
@@ -218,6 +218,82 @@ describe('useAccountStore actions', () => {
 
     await expect(store.signOut()).rejects.toMatchObject({ code: 'csrf' });
 
+    expect(navigateTo).not.toHaveBeenCalled();
+  });
+});
+
+describe('signInIsRecent', () => {
+  const now = Date.parse('2030-01-01T12:00:00Z');
+  const until = (ms: number) => ({ max_age_seconds: 600, recent_until: new Date(now + ms).toISOString() });
+
+  it('when step-up is off (null), then the sign-in always counts as recent', () => {
+    expect(signInIsRecent(null, now)).toBe(true);
+  });
+
+  it('when recent_until is null or unreadable, then the sign-in is not recent', () => {
+    expect(signInIsRecent({ max_age_seconds: 600, recent_until: null }, now)).toBe(false);
+    expect(signInIsRecent({ max_age_seconds: 600, recent_until: 'soon' }, now)).toBe(false);
+  });
+
+  it('when recent_until is more than 30 s away, then it is recent; within 30 s or past, it is not', () => {
+    expect(RECENT_SIGN_IN_MARGIN_MS).toBe(30_000);
+    expect(signInIsRecent(until(600_000), now)).toBe(true);
+    expect(signInIsRecent(until(30_001), now)).toBe(true);
+    expect(signInIsRecent(until(30_000), now)).toBe(false);
+    expect(signInIsRecent(until(5_000), now)).toBe(false);
+    expect(signInIsRecent(until(-1_000), now)).toBe(false);
+  });
+});
+
+describe('useAccountStore and step-up', () => {
+  it('when /api/me says until when the sign-in is recent, then the store exposes it', async () => {
+    const reauthentication = reauthenticationFixture(300);
+    fakeBff({ 'GET /api/me': json(200, meFixture({ reauthentication })) });
+    const store = useAccountStore();
+
+    await store.load();
+
+    expect(store.reauthentication).toEqual(reauthentication);
+  });
+
+  it('when an older BFF sends no reauthentication at all, then step-up counts as off', async () => {
+    const { reauthentication: _, ...withoutField } = meFixture();
+    fakeBff({ 'GET /api/me': json(200, withoutField) });
+    const store = useAccountStore();
+
+    await store.load();
+
+    expect(store.reauthentication).toBeNull();
+  });
+
+  it.each([
+    ['changePassword', (s: ReturnType<typeof useAccountStore>) => s.changePassword('a long enough password'), 'PUT /api/me/password'],
+    ['deleteAccount', (s: ReturnType<typeof useAccountStore>) => s.deleteAccount(), 'DELETE /api/me'],
+  ])('when %s is refused for want of a recent sign-in (401 reauthentication_required), then the sign-in counts as not recent, nobody is redirected and the error reaches the caller', async (_name, action, route) => {
+    const bff = fakeBff({ 'GET /api/me': json(200, meFixture({ reauthentication: reauthenticationFixture(300) })) });
+    const store = useAccountStore();
+    await store.load();
+    bff.on(route, apiError(401, 'reauthentication_required', 'Confirm it is you.'));
+
+    await expect(action(store)).rejects.toMatchObject({ status: 401, code: 'reauthentication_required', needsSignIn: false });
+
+    expect(store.reauthentication).toEqual({ max_age_seconds: 600, recent_until: null });
+    expect(navigateTo).not.toHaveBeenCalled();
+    expect(bff.callsTo('GET /api/me')).toHaveLength(1);
+    expect(store.phase).toBe('registered');
+  });
+
+  it('when the refusal comes while step-up was off at the last load, then /api/me is loaded again', async () => {
+    const bff = fakeBff({ 'GET /api/me': json(200, meFixture()) });
+    const store = useAccountStore();
+    await store.load();
+    bff.on('DELETE /api/me', apiError(401, 'reauthentication_required', 'Confirm it is you.'));
+    bff.on('GET /api/me', json(200, meFixture({ reauthentication: reauthenticationFixture(null) })));
+
+    await expect(store.deleteAccount()).rejects.toMatchObject({ code: 'reauthentication_required' });
+
+    expect(bff.callsTo('GET /api/me')).toHaveLength(2);
+    expect(store.reauthentication).toEqual({ max_age_seconds: 600, recent_until: null });
     expect(navigateTo).not.toHaveBeenCalled();
   });
 });

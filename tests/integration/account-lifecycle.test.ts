@@ -156,7 +156,7 @@ describe('when MLflow stops in the middle', () => {
       expect(me.body.error.code).toBe('mlflow_unavailable');
       const ready = await fetch(`${stack().origin}/readyz`);
       expect(ready.status).toBe(503);
-      expect(((await ready.json()) as any).checks.mlflow.ok).toBe(false);
+      expect(((await ready.json())).checks.mlflow.ok).toBe(false);
     } finally {
       await stack().mlflow.restart();
     }

@@ -628,14 +628,14 @@ function runProperty(name: string, arb: fc.Arbitrary<FuzzRequest>, numRuns: numb
       try {
         answer = await send(r, signedIn);
       } catch (err) {
-        throw new Error(`no HTTP answer for\n${describeRequest(r)}\n→ ${(err as Error).message}`);
+        throw new Error(`no HTTP answer for\n${describeRequest(r)}\n→ ${(err as Error).message}`, { cause: err });
       }
       sent++;
       const code = /json/.test(String(answer.res.headers['content-type'])) ? /"code":"(\w+)"/.exec(answer.res.body)?.[1] : undefined;
       const label = `${answer.res.status}${code ? ` ${code}` : ''}`;
       statuses.set(label, (statuses.get(label) ?? 0) + 1);
       if (process.env.FUZZ_DEBUG) {
-        // eslint-disable-next-line no-console
+         
         console.log(`${describeRequest(r)}\n→ ${answer.res.status} ${answer.res.headers['content-type'] ?? ''} ${JSON.stringify(answer.res.body.slice(0, 200))}`);
       }
       const problems = problemsOf(r, answer.sentPath, answer.res);
@@ -653,7 +653,7 @@ function runProperty(name: string, arb: fc.Arbitrary<FuzzRequest>, numRuns: numb
     try {
       await fc.assert(property, { numRuns, seed: SEED, interruptAfterTimeLimit: 100_000, markInterruptAsFailure: false });
     } finally {
-      // eslint-disable-next-line no-console
+       
       console.log(`${name}: ${sent} requests; answers: ${[...statuses].sort((a, b) => a[0].localeCompare(b[0])).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
     }
   };

@@ -619,8 +619,8 @@ describe('with sessions in PostgreSQL', () => {
         env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), OIDC_REDIRECT_URI: `${origin}/signup/auth/callback` },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      child.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
-      child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
+      child.stdout.on('data', (d: Buffer) => log.push(d.toString()));
+      child.stderr.on('data', (d: Buffer) => log.push(d.toString()));
       replicas.push({ origin, child, log });
       let last = 'no answer';
       for (let i = 0; i < 300; i++) {
@@ -662,7 +662,7 @@ describe('with sessions in PostgreSQL', () => {
 
     afterAll(async () => {
       for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGTERM');
-      await Promise.all(replicas.map((r) => (r.child.exitCode !== null ? undefined : new Promise((res) => r.child.once('exit', res)))));
+      await Promise.all(replicas.map((r) => (r.child.exitCode !== null ? Promise.resolve() : new Promise((res) => r.child.once('exit', res)))));
       await oidc?.stop();
     });
 

@@ -253,7 +253,7 @@ const records = () =>
     try {
       return JSON.parse(line) as Record<string, unknown>;
     } catch {
-      return { unparsable: line } as Record<string, unknown>;
+      return { unparsable: line };
     }
   });
 

@@ -51,7 +51,7 @@ describe('sign-in callback', () => {
     for (const query of ['?state=forged&code=abc', '?code=abc', '']) {
       const res = await agent.fetch(`${stack().baseUrl}/auth/callback${query}`, { headers: { Accept: 'application/json' } });
       expect(res.status).toBe(400);
-      expect(((await res.json()) as any).error.code).toBe('invalid_state');
+      expect(((await res.json())).error.code).toBe('invalid_state');
     }
     const page = await agent.fetch(`${stack().baseUrl}/auth/callback?state=forged&code=abc`);
     expect(page.status).toBe(400);
@@ -66,7 +66,7 @@ describe('sign-in callback', () => {
     expect(callback).toBeDefined();
     const replay = await agent.fetch(callback!, { headers: { Accept: 'application/json' } });
     expect(replay.status).toBe(400);
-    expect(((await replay.json()) as any).error.code).toBe('invalid_state');
+    expect(((await replay.json())).error.code).toBe('invalid_state');
   });
 
   it('when the provider reports an error, then 400 with its words, not a 500', async () => {
@@ -75,7 +75,7 @@ describe('sign-in callback', () => {
     const state = new URL(login.headers.get('location')!).searchParams.get('state');
     const res = await agent.fetch(`${stack().baseUrl}/auth/callback?state=${state}&error=access_denied&error_description=User%20cancelled`, { headers: { Accept: 'application/json' } });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as any).error).toMatchObject({ code: 'sign_in_refused', message: expect.stringContaining('access_denied') });
+    expect(((await res.json())).error).toMatchObject({ code: 'sign_in_refused', message: expect.stringContaining('access_denied') });
   });
 });
 
@@ -135,7 +135,7 @@ describe('session', () => {
   it('when not signed in, then the API answers 401 not_authenticated', async () => {
     const res = await stack().newAgent().fetch(`${stack().baseUrl}/api/me`, { headers: { Accept: 'application/json' } });
     expect(res.status).toBe(401);
-    expect(((await res.json()) as any).error.code).toBe('not_authenticated');
+    expect(((await res.json())).error.code).toBe('not_authenticated');
   });
 
   it('when signing out, then the session ends and the browser is sent to the provider with id_token_hint', async () => {
@@ -173,19 +173,19 @@ describe('readiness and a provider that is down', () => {
     await stack().restartBff({ MLFLOW_PASSWORD: 'wrong-admin-password' });
     const res = await fetch(`${stack().origin}/readyz`);
     expect(res.status).toBe(503);
-    const body = (await res.json()) as any;
+    const body = (await res.json());
     expect(body.checks.mlflow).toMatchObject({ ok: false, message: expect.stringContaining('MLFLOW_PASSWORD') });
     expect((await fetch(`${stack().baseUrl}/readyz`)).status).toBe(503);
   });
 
   it('when the provider cannot be reached, then the service still starts, /readyz says so, and sign-in answers 503', async () => {
     await stack().restartBff({ OIDC_AUTHORITY: 'http://127.0.0.1:9' });
-    const ready = (await (await fetch(`${stack().origin}/readyz`)).json()) as any;
+    const ready = (await (await fetch(`${stack().origin}/readyz`)).json());
     expect(ready.checks.provider.ok).toBe(false);
     expect(ready.checks.provider.message).toMatch(/OIDC_AUTHORITY/);
     const login = await stack().newAgent().fetch(`${stack().baseUrl}/auth/login`, { headers: { Accept: 'application/json' } });
     expect(login.status).toBe(503);
-    expect(((await login.json()) as any).error.code).toBe('provider_unavailable');
+    expect(((await login.json())).error.code).toBe('provider_unavailable');
     expect((await fetch(`${stack().origin}/healthz`)).status).toBe(200);
   });
 

@@ -27,8 +27,8 @@ async function startReplica(port: number, env: Record<string, string>) {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), OIDC_REDIRECT_URI: `${origin}/signup/auth/callback` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
+  child.stdout.on('data', (d: Buffer) => log.push(d.toString()));
+  child.stderr.on('data', (d: Buffer) => log.push(d.toString()));
   replicas.push({ origin, child, log });
   for (let i = 0; i < 300; i++) {
     const ready = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status).catch(() => 0);
@@ -46,7 +46,7 @@ async function sessionRows(): Promise<number> {
 
 async function apiMe(agent: BrowserAgent, origin: string) {
   const res = await agent.fetch(`${origin}/signup/api/me`, { headers: { Accept: 'application/json' } });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) };
 }
 
 beforeAll(async () => {

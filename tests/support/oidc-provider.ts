@@ -531,7 +531,7 @@ ${form}
     });
   });
   const grantTypeOf = (ctx: KoaContextWithOIDC): string | undefined => {
-    const value = ctx.oidc?.params?.grant_type ?? (ctx.oidc?.body as Record<string, unknown> | undefined)?.grant_type;
+    const value = ctx.oidc?.params?.grant_type ?? (ctx.oidc?.body)?.grant_type;
     return typeof value === 'string' ? value : undefined;
   };
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {

@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import { loadConfig, startServer, type Config, type RunningServer } from '../../server/src/index.js';
 import { BrowserAgent } from './browser-agent.js';
 import { startMlflow, type MlflowServer } from './mlflow.js';
-import { startOidcProvider, accounts, REQUIRED_REALM_ROLES_FOR_TESTS, REQUIRED_ENTITLEMENT_FOR_TESTS, type OidcServer } from './oidc-provider.js';
+import { startOidcProvider, REQUIRED_REALM_ROLES_FOR_TESTS, REQUIRED_ENTITLEMENT_FOR_TESTS, type OidcServer } from './oidc-provider.js';
 import { startPapiDouble, type PapiDouble } from './papi-double.js';
 import { useForAll } from './lifecycle.js';
 import { freePort } from './ports.js';
@@ -47,7 +47,8 @@ export interface Stack {
   /** A fresh cookie jar: one person's browser. */
   newAgent(): BrowserAgent;
   /** A person signed in through the provider's real login form, with an API client. */
-  signIn(login: keyof typeof accounts | string, returnTo?: string): Promise<ApiSession>;
+  /** `login` is one of the test accounts' logins (see `accounts` in oidc-provider.ts). */
+  signIn(login: string, returnTo?: string): Promise<ApiSession>;
   /** Restart the BFF with other settings, keeping the other services. */
   restartBff(env?: Record<string, string | undefined>): Promise<void>;
   stop(): Promise<void>;

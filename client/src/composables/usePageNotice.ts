@@ -9,7 +9,7 @@ export function usePageNotice(messages: Readonly<Record<string, string>>) {
   onMounted(() => {
     const state: unknown = window.history.state;
     if (typeof state !== 'object' || state === null || !('notice' in state)) return;
-    const { notice: key, ...rest } = state as { notice: unknown };
+    const { notice: key, ...rest } = state;
     notice.value = typeof key === 'string' ? (messages[key] ?? null) : null;
     window.history.replaceState(rest, '');
   });

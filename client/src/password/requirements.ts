@@ -25,6 +25,7 @@ export function passwordLength(password: string): number {
 }
 
 /** C0 and C1 control characters (U+0000–U+001F, U+007F–U+009F), which the BFF refuses in a password. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**

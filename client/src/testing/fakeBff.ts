@@ -31,7 +31,7 @@ export function fakeBff(routes: Record<string, Route | Response>) {
   const calls: RecordedCall[] = [];
   const table = { ...routes };
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-    const url = String(input);
+    const url = input instanceof Request ? input.url : input.toString();
     const method = (init.method ?? 'GET').toUpperCase();
     const call: RecordedCall = {
       method,

@@ -63,7 +63,7 @@ export async function saveArtifacts(page: Page, testName: string, error?: unknow
   const header = `test: ${testName}\nurl: ${pageUrl(page)}\n${notes.map((n) => `note: ${n}\n`).join('')}\n`;
   await writeFile(path.join(dir, 'console.log'), header + formatLog(pageLog(page)));
   if (error !== undefined) {
-    await writeFile(path.join(dir, 'error.txt'), error instanceof Error ? (error.stack ?? error.message) : String(error));
+    await writeFile(path.join(dir, 'error.txt'), error instanceof Error ? (error.stack ?? error.message) : JSON.stringify(error));
   }
   return dir;
 }
@@ -93,7 +93,7 @@ export async function withArtifacts<T>(page: Page, testName: string | undefined,
       if (err.stack) err.stack = err.stack.replace(/^(.*)$/m, (first) => first + note);
       throw err;
     }
-    throw new Error(String(err) + note);
+    throw new Error(JSON.stringify(err) + note, { cause: err });
   }
 }
 

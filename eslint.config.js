@@ -11,7 +11,14 @@ import tseslint from 'typescript-eslint';
 
 /** Only configuration is read from the environment: `config.ts` and the entry point (`main.ts`). */
 const noProcessEnv = {
-  'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in server/src/config.ts (parsed once) and pass it in.' }],
+  'no-restricted-properties': [
+    'error',
+    {
+      object: 'process',
+      property: 'env',
+      message: 'Read configuration in server/src/config.ts (parsed once) and pass it in.',
+    },
+  ],
 };
 
 export default tseslint.config(
@@ -31,7 +38,10 @@ export default tseslint.config(
     rules: {
       // `declare global { namespace Express … }` is how Express's request type is augmented.
       '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Express 5 handles rejected promises of async handlers itself.
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
     },
@@ -54,7 +64,11 @@ export default tseslint.config(
     },
   },
   { files: ['client/src/**'], languageOptions: { globals: { ...globals.browser } } },
-  { files: ['server/src/**', 'client/src/**'], ignores: ['server/src/config.ts', 'server/src/main.ts'], rules: noProcessEnv },
+  {
+    files: ['server/src/**', 'client/src/**'],
+    ignores: ['server/src/config.ts', 'server/src/main.ts'],
+    rules: noProcessEnv,
+  },
   {
     // Tests and their support code talk to real services whose answers are untyped JSON.
     files: ['**/*.test.ts', '**/__tests__/**', 'tests/**', 'client/src/testing/**'],

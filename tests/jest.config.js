@@ -14,7 +14,11 @@ export default {
   testTimeout: 180_000,
   projects: [
     // support/launchers.test.ts checks the launchers every integration test builds on: it runs with them.
-    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/integration/**/*.test.ts', '<rootDir>/support/**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/integration/**/*.test.ts', '<rootDir>/support/**/*.test.ts'],
+    },
     { ...shared, displayName: 'deploy', testMatch: ['<rootDir>/deploy/**/*.test.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.test.ts'] },
   ],

@@ -80,16 +80,30 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
   api.use(csrf.protect);
   api.use(createPublicConfigRouter(config, { vaultEnabled: deps.papi !== undefined }));
   const currentUser = createCurrentUser(config, deps.oidc);
-  const accounts = createAccountService({ mlflow: deps.mlflow, permissions: deps.permissions, papi: deps.papi, adminUsername: config.mlflow.adminUsername, logger: deps.logger });
+  const accounts = createAccountService({
+    mlflow: deps.mlflow,
+    permissions: deps.permissions,
+    papi: deps.papi,
+    adminUsername: config.mlflow.adminUsername,
+    logger: deps.logger,
+  });
   api.use('/me', currentUser, createAccountRouter(config, accounts, csrf));
-  const sharing = createSharingService({ permissions: deps.permissions, names: deps.resourceNames, lock: deps.resourceLock });
+  const sharing = createSharingService({
+    permissions: deps.permissions,
+    names: deps.resourceNames,
+    lock: deps.resourceLock,
+  });
   api.use(createSharingRouter(sharing, currentUser));
   api.use(notFoundHandler);
   base.use('/api', api);
 
   const spa = createSpaRouter(config.clientDistDir ?? defaultClientDist, config.basePath);
   if (spa) base.use(spa);
-  else deps.logger.warn({ dir: config.clientDistDir ?? defaultClientDist }, 'no built client found: only the API is served');
+  else
+    deps.logger.warn(
+      { dir: config.clientDistDir ?? defaultClientDist },
+      'no built client found: only the API is served',
+    );
 
   app.use(config.basePath || '/', base);
   app.use(notFoundHandler);

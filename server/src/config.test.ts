@@ -45,13 +45,25 @@ describe('loadConfig', () => {
   it('when several variables are wrong, then every problem is reported at once, naming each variable', () => {
     const errors = errorsOf({ MLFLOW_HOSTNAME: 'mlflow:5000', PORT: 'eighty', PASSWORD_MIN_LENGTH: '8' });
     const text = errors.join('\n');
-    for (const name of ['MLFLOW_HOSTNAME', 'MLFLOW_USERNAME', 'MLFLOW_PASSWORD', 'OIDC_AUTHORITY', 'OIDC_CLIENT_ID', 'PORT', 'PASSWORD_MIN_LENGTH', 'OIDC_REDIRECT_URI', 'REQUIRED_ENTITLEMENT']) {
+    for (const name of [
+      'MLFLOW_HOSTNAME',
+      'MLFLOW_USERNAME',
+      'MLFLOW_PASSWORD',
+      'OIDC_AUTHORITY',
+      'OIDC_CLIENT_ID',
+      'PORT',
+      'PASSWORD_MIN_LENGTH',
+      'OIDC_REDIRECT_URI',
+      'REQUIRED_ENTITLEMENT',
+    ]) {
       expect(text).toContain(name);
     }
   });
 
   it('when both eligibility rules are set, then it is an error', () => {
-    expect(errorsOf({ ...valid, REQUIRED_REALM_ROLES: 'access:vo.ai4eosc.eu:ap-u' }).join()).toMatch(/only one of REQUIRED_ENTITLEMENT and REQUIRED_REALM_ROLES/);
+    expect(errorsOf({ ...valid, REQUIRED_REALM_ROLES: 'access:vo.ai4eosc.eu:ap-u' }).join()).toMatch(
+      /only one of REQUIRED_ENTITLEMENT and REQUIRED_REALM_ROLES/,
+    );
   });
 
   it('when neither rule is set, then it is an error unless ALLOW_ANY_AUTHENTICATED_USER=true', () => {
@@ -74,26 +86,48 @@ describe('loadConfig', () => {
   });
 
   it('when PASSWORD_MIN_LENGTH is below 12, then it is refused (MLflow 3 rejects shorter)', () => {
-    expect(errorsOf({ ...valid, PASSWORD_MIN_LENGTH: '11' }).join()).toMatch(/PASSWORD_MIN_LENGTH must be a whole number from 12/);
+    expect(errorsOf({ ...valid, PASSWORD_MIN_LENGTH: '11' }).join()).toMatch(
+      /PASSWORD_MIN_LENGTH must be a whole number from 12/,
+    );
     const r = loadConfig({ ...valid, PASSWORD_MIN_LENGTH: '16' });
     expect(r.ok && r.config.password.minLength).toBe(16);
   });
 
   it('when only one of the Vault variables is set, then it is an error; both set enable Vault with the default path', () => {
-    expect(errorsOf({ ...valid, USER_CREDENTIALS_SECRETS_API: 'https://api.example.org/v1' }).join()).toMatch(/USER_CREDENTIALS_SECRETS_VO/);
-    const r = loadConfig({ ...valid, USER_CREDENTIALS_SECRETS_API: 'https://api.example.org/v1/', USER_CREDENTIALS_SECRETS_VO: 'vo.ai4eosc.eu' });
-    expect(r.ok && r.config.vault).toEqual({ apiUrl: 'https://api.example.org/v1', vo: 'vo.ai4eosc.eu', secretPath: '/services/mlflow/credentials' });
+    expect(errorsOf({ ...valid, USER_CREDENTIALS_SECRETS_API: 'https://api.example.org/v1' }).join()).toMatch(
+      /USER_CREDENTIALS_SECRETS_VO/,
+    );
+    const r = loadConfig({
+      ...valid,
+      USER_CREDENTIALS_SECRETS_API: 'https://api.example.org/v1/',
+      USER_CREDENTIALS_SECRETS_VO: 'vo.ai4eosc.eu',
+    });
+    expect(r.ok && r.config.vault).toEqual({
+      apiUrl: 'https://api.example.org/v1',
+      vo: 'vo.ai4eosc.eu',
+      secretPath: '/services/mlflow/credentials',
+    });
   });
 
   it('when booleans and BASE_PATH are malformed, then they are refused with the variable name', () => {
-    const text = errorsOf({ ...valid, REQUIRE_VERIFIED_EMAIL: 'maybe', BASE_PATH: 'signup', TRUST_PROXY: '<script>' }).join('\n');
+    const text = errorsOf({
+      ...valid,
+      REQUIRE_VERIFIED_EMAIL: 'maybe',
+      BASE_PATH: 'signup',
+      TRUST_PROXY: '<script>',
+    }).join('\n');
     expect(text).toMatch(/REQUIRE_VERIFIED_EMAIL must be true or false/);
     expect(text).toMatch(/BASE_PATH must be a path/);
     expect(text).toMatch(/TRUST_PROXY/);
   });
 
   it('when TRUST_PROXY and BASE_PATH are given, then they are parsed', () => {
-    const r = loadConfig({ ...valid, TRUST_PROXY: '1', BASE_PATH: '/join/', OIDC_REDIRECT_URI: 'http://localhost:3000/join/auth/callback' });
+    const r = loadConfig({
+      ...valid,
+      TRUST_PROXY: '1',
+      BASE_PATH: '/join/',
+      OIDC_REDIRECT_URI: 'http://localhost:3000/join/auth/callback',
+    });
     if (!r.ok) throw new Error(r.errors.join());
     expect(r.config.trustProxy).toBe(1);
     expect(r.config.basePath).toBe('/join');

@@ -49,7 +49,10 @@ const optionalHttpUrl = (name: string, what: string) =>
   );
 
 const required = (name: string, what: string) =>
-  z.string({ error: `${name} is required: ${what}.` }).trim().min(1, `${name} is required: ${what}.`);
+  z
+    .string({ error: `${name} is required: ${what}.` })
+    .trim()
+    .min(1, `${name} is required: ${what}.`);
 
 const rawSchema = z.object({
   NODE_ENV: optionalText,
@@ -169,7 +172,14 @@ function parseTrustProxy(value: string | undefined, errors: string[]): boolean |
   return false;
 }
 
-function parseIntInRange(name: string, value: string | undefined, fallback: number, min: number, max: number, errors: string[]) {
+function parseIntInRange(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  errors: string[],
+) {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -214,9 +224,30 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const basePath = normaliseBasePath(raw.BASE_PATH, errors);
   const port = parseIntInRange('PORT', raw.PORT, 3000, 1, 65535, errors);
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY, errors);
-  const pruneIntervalSeconds = parseIntInRange('SESSION_PRUNE_INTERVAL_SECONDS', raw.SESSION_PRUNE_INTERVAL_SECONDS, 900, 1, 86_400, errors);
-  const reauthMaxAgeSeconds = parseIntInRange('REAUTH_MAX_AGE_SECONDS', raw.REAUTH_MAX_AGE_SECONDS, 600, 0, 86_400, errors);
-  const passwordMinLength = parseIntInRange('PASSWORD_MIN_LENGTH', raw.PASSWORD_MIN_LENGTH, 12, MIN_PASSWORD_LENGTH, 256, errors);
+  const pruneIntervalSeconds = parseIntInRange(
+    'SESSION_PRUNE_INTERVAL_SECONDS',
+    raw.SESSION_PRUNE_INTERVAL_SECONDS,
+    900,
+    1,
+    86_400,
+    errors,
+  );
+  const reauthMaxAgeSeconds = parseIntInRange(
+    'REAUTH_MAX_AGE_SECONDS',
+    raw.REAUTH_MAX_AGE_SECONDS,
+    600,
+    0,
+    86_400,
+    errors,
+  );
+  const passwordMinLength = parseIntInRange(
+    'PASSWORD_MIN_LENGTH',
+    raw.PASSWORD_MIN_LENGTH,
+    12,
+    MIN_PASSWORD_LENGTH,
+    256,
+    errors,
+  );
 
   const scopes = splitList(raw.OIDC_SCOPE ?? 'openid email profile');
   if (!scopes.includes('openid')) errors.push('OIDC_SCOPE must include "openid".');
@@ -224,7 +255,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   let redirectUri = raw.OIDC_REDIRECT_URI;
   if (!redirectUri) {
     if (raw.DOMAIN) redirectUri = `https://${raw.DOMAIN}${basePath}/auth/callback`;
-    else errors.push('Set OIDC_REDIRECT_URI, or DOMAIN so that it can default to https://$DOMAIN/signup/auth/callback.');
+    else
+      errors.push('Set OIDC_REDIRECT_URI, or DOMAIN so that it can default to https://$DOMAIN/signup/auth/callback.');
   }
 
   const rule = eligibilityRule(raw, errors);
@@ -233,14 +265,23 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (raw.USER_CREDENTIALS_SECRETS_API && raw.USER_CREDENTIALS_SECRETS_VO) {
     const secretPath = raw.USER_CREDENTIALS_SECRETS_PATH ?? '/services/mlflow/credentials';
     if (!secretPath.startsWith('/')) errors.push('USER_CREDENTIALS_SECRETS_PATH must start with "/".');
-    vault = { apiUrl: raw.USER_CREDENTIALS_SECRETS_API.replace(/\/+$/, ''), vo: raw.USER_CREDENTIALS_SECRETS_VO, secretPath };
+    vault = {
+      apiUrl: raw.USER_CREDENTIALS_SECRETS_API.replace(/\/+$/, ''),
+      vo: raw.USER_CREDENTIALS_SECRETS_VO,
+      secretPath,
+    };
   } else if (raw.USER_CREDENTIALS_SECRETS_API || raw.USER_CREDENTIALS_SECRETS_VO) {
-    errors.push('Set both USER_CREDENTIALS_SECRETS_API and USER_CREDENTIALS_SECRETS_VO to store credentials in Vault, or neither.');
+    errors.push(
+      'Set both USER_CREDENTIALS_SECRETS_API and USER_CREDENTIALS_SECRETS_VO to store credentials in Vault, or neither.',
+    );
   }
 
   let secret = raw.SESSION_SECRET;
   if (!secret) {
-    if (production) errors.push('SESSION_SECRET is required when NODE_ENV=production: a long random string that signs session cookies.');
+    if (production)
+      errors.push(
+        'SESSION_SECRET is required when NODE_ENV=production: a long random string that signs session cookies.',
+      );
     else warnings.push('SESSION_SECRET is not set: using a random one, so sessions end when the process restarts.');
     secret = crypto.randomUUID() + crypto.randomUUID();
   } else if (secret.length < 32) {
@@ -259,10 +300,14 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
 
   const cookieSecure = Boolean(redirectUri?.startsWith('https://'));
   if (cookieSecure && trustProxy === false && production) {
-    warnings.push('OIDC_REDIRECT_URI is https but TRUST_PROXY is not set: behind a TLS-terminating proxy, set TRUST_PROXY=1 or sessions cannot start.');
+    warnings.push(
+      'OIDC_REDIRECT_URI is https but TRUST_PROXY is not set: behind a TLS-terminating proxy, set TRUST_PROXY=1 or sessions cannot start.',
+    );
   }
   if (raw.OIDC_ALLOW_INSECURE_HTTP && production) {
-    warnings.push('OIDC_ALLOW_INSECURE_HTTP=true in production: the provider is reached over plain http. Use this for local demos only.');
+    warnings.push(
+      'OIDC_ALLOW_INSECURE_HTTP=true in production: the provider is reached over plain http. Use this for local demos only.',
+    );
   }
 
   if (errors.length) return { ok: false, errors: [...new Set(errors)] };
@@ -279,7 +324,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       url: raw.MLFLOW_HOSTNAME,
       adminUsername: raw.MLFLOW_USERNAME,
       adminPassword: raw.MLFLOW_PASSWORD,
-      publicUrl: raw.MLFLOW_PUBLIC_URL?.replace(/\/+$/, '') ?? (raw.DOMAIN ? `https://${raw.DOMAIN}` : raw.MLFLOW_HOSTNAME),
+      publicUrl:
+        raw.MLFLOW_PUBLIC_URL?.replace(/\/+$/, '') ?? (raw.DOMAIN ? `https://${raw.DOMAIN}` : raw.MLFLOW_HOSTNAME),
     },
     oidc: {
       issuer: raw.OIDC_AUTHORITY,
@@ -292,7 +338,13 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     eligibility: { rule, requireVerifiedEmail: raw.REQUIRE_VERIFIED_EMAIL },
     vault,
     links: { privacyPolicyUrl: raw.PRIVACY_POLICY_URL, termsOfUseUrl: raw.TERMS_OF_USE_URL },
-    session: { secret, databaseUrl: raw.SESSION_DATABASE_URL, pruneIntervalSeconds, cookieSecure, maxAgeMs: 12 * 60 * 60 * 1000 },
+    session: {
+      secret,
+      databaseUrl: raw.SESSION_DATABASE_URL,
+      pruneIntervalSeconds,
+      cookieSecure,
+      maxAgeMs: 12 * 60 * 60 * 1000,
+    },
     password: { minLength: passwordMinLength, maxLength: 256 },
     reauthMaxAgeSeconds,
   };

@@ -30,31 +30,58 @@ const passwordField = (message: string): FieldProblem[] => [{ field: 'password',
 // 400: the request itself is wrong.
 export const invalidJson = () => new AppError(400, 'invalid_json', 'The request body is not valid JSON.');
 export const malformedUrl = () =>
-  new AppError(400, 'malformed_url', 'The address is malformed (it holds an invalid percent-encoding). Check the link and try again.');
+  new AppError(
+    400,
+    'malformed_url',
+    'The address is malformed (it holds an invalid percent-encoding). Check the link and try again.',
+  );
 export const badRequest = () => new AppError(400, 'bad_request', 'The request could not be understood.');
 export const invalidState = () =>
-  new AppError(400, 'invalid_state',
-    'This sign-in link is not valid here: it has expired, was already used, or was started in another browser. Start again from the sign-in button.');
+  new AppError(
+    400,
+    'invalid_state',
+    'This sign-in link is not valid here: it has expired, was already used, or was started in another browser. Start again from the sign-in button.',
+  );
 export const signInRefused = (providerError: string, description: string | null) =>
-  new AppError(400, 'sign_in_refused',
-    `The sign-in provider did not sign you in (${providerError.slice(0, 100)}${description ? `: ${description.slice(0, 200)}` : ''}). Try again.`);
+  new AppError(
+    400,
+    'sign_in_refused',
+    `The sign-in provider did not sign you in (${providerError.slice(0, 100)}${description ? `: ${description.slice(0, 200)}` : ''}). Try again.`,
+  );
 export const signInFailed = (cause?: unknown) =>
-  new AppError(400, 'sign_in_failed', 'The sign-in could not be completed. Start again from the sign-in button.', undefined, { cause });
+  new AppError(
+    400,
+    'sign_in_failed',
+    'The sign-in could not be completed. Start again from the sign-in button.',
+    undefined,
+    { cause },
+  );
 
 export const reauthenticationFailed = () =>
-  new AppError(400, 'reauthentication_failed',
-    'The sign-in provider did not confirm a new sign-in, so nothing was unlocked. Try again; if it keeps happening, tell the operators that the provider ignores max_age.');
+  new AppError(
+    400,
+    'reauthentication_failed',
+    'The sign-in provider did not confirm a new sign-in, so nothing was unlocked. Try again; if it keeps happening, tell the operators that the provider ignores max_age.',
+  );
 
 // 401: who is asking is unknown, or not recently enough.
 export const notAuthenticated = () => new AppError(401, 'not_authenticated', 'Sign in first.');
 export const sessionExpired = () =>
   new AppError(401, 'session_expired', 'Your sign-in has expired. Sign in again to continue.');
 export const reauthenticationRequired = () =>
-  new AppError(401, 'reauthentication_required', 'For your security, confirm it is you: sign in again, then finish what you were doing.');
+  new AppError(
+    401,
+    'reauthentication_required',
+    'For your security, confirm it is you: sign in again, then finish what you were doing.',
+  );
 
 // 403: known, but not allowed.
 export const csrfRefused = (why: string) =>
-  new AppError(403, 'csrf', `This request was refused to protect your account (${why}). Reload the page and try again.`);
+  new AppError(
+    403,
+    'csrf',
+    `This request was refused to protect your account (${why}). Reload the page and try again.`,
+  );
 /** The person may not register: `code` is the eligibility verdict (not_eligible, email_missing, email_not_verified). */
 export const ineligible = (code: 'not_eligible' | 'email_missing' | 'email_not_verified', message: string) =>
   new AppError(403, code, message);
@@ -80,16 +107,25 @@ export const grantNotFound = (username: string) =>
 
 // 409: the state of things forbids it.
 export const alreadyRegistered = () =>
-  new AppError(409, 'already_registered', 'You already have an MLflow account. Change its password on your account page instead.');
+  new AppError(
+    409,
+    'already_registered',
+    'You already have an MLflow account. Change its password on your account page instead.',
+  );
 export const lastManager = (canListCollaborators: boolean) =>
-  new AppError(409, 'last_manager',
+  new AppError(
+    409,
+    'last_manager',
     canListCollaborators
       ? 'This is the last MANAGE grant on this resource: give MANAGE to someone else first, so that somebody can still manage it.'
-      : 'This MLflow version cannot tell whether anyone else manages this resource, so you cannot remove your own MANAGE permission. Ask another manager to do it.');
+      : 'This MLflow version cannot tell whether anyone else manages this resource, so you cannot remove your own MANAGE permission. Ask another manager to do it.',
+  );
 
 // 413, 415: the body's envelope.
-export const payloadTooLarge = () => new AppError(413, 'payload_too_large', 'The request body is too large (16 KB at most).');
-export const unsupportedEncoding = () => new AppError(415, 'unsupported_encoding', 'The request body must be UTF-8 JSON.');
+export const payloadTooLarge = () =>
+  new AppError(413, 'payload_too_large', 'The request body is too large (16 KB at most).');
+export const unsupportedEncoding = () =>
+  new AppError(415, 'unsupported_encoding', 'The request body must be UTF-8 JSON.');
 export const unsupportedMediaType = () =>
   new AppError(415, 'unsupported_media_type', 'Send the request body as JSON (Content-Type: application/json).');
 
@@ -100,36 +136,80 @@ export const weakPassword = (message: string) => new AppError(422, 'weak_passwor
 export const passwordInvalidCharacters = (message: string) =>
   new AppError(422, 'password_invalid_characters', message, passwordField(message));
 export const permissionNotSupported = (permission: string) =>
-  new AppError(422, 'permission_not_supported', `This MLflow server does not support the ${permission} permission. Choose READ, EDIT or MANAGE.`, [
-    { field: 'permission', message: `${permission} is not supported by this MLflow server.` },
-  ]);
+  new AppError(
+    422,
+    'permission_not_supported',
+    `This MLflow server does not support the ${permission} permission. Choose READ, EDIT or MANAGE.`,
+    [{ field: 'permission', message: `${permission} is not supported by this MLflow server.` }],
+  );
 
 // 5xx: an upstream failed; nothing the person did.
 export const internalError = () =>
-  new AppError(500, 'internal_error', 'Something went wrong on our side. Try again, and tell the operators if it persists.');
+  new AppError(
+    500,
+    'internal_error',
+    'Something went wrong on our side. Try again, and tell the operators if it persists.',
+  );
 export const notSupportedByMlflow = () =>
-  new AppError(501, 'not_supported_by_mlflow', 'This MLflow version (before 3.13) cannot list who has access. Look people up one by one by email instead.');
+  new AppError(
+    501,
+    'not_supported_by_mlflow',
+    'This MLflow version (before 3.13) cannot list who has access. Look people up one by one by email instead.',
+  );
 export const mlflowFailed = (action: string, cause?: unknown) =>
-  new AppError(502, 'mlflow_failed', `MLflow could not ${action}. Nothing else was changed; try again.`, undefined, { cause });
+  new AppError(502, 'mlflow_failed', `MLflow could not ${action}. Nothing else was changed; try again.`, undefined, {
+    cause,
+  });
 export const vaultFailed = (during: 'register' | 'delete', cause?: unknown) =>
-  new AppError(502, 'vault_failed',
+  new AppError(
+    502,
+    'vault_failed',
     during === 'register'
       ? 'Your credentials could not be stored in Vault, so no account was created. Try again in a moment.'
       : 'Your credentials could not be removed from Vault, so nothing was deleted. Try again in a moment.',
-    undefined, { cause });
+    undefined,
+    { cause },
+  );
 export const vaultOutOfSync = (cause?: unknown) =>
-  new AppError(502, 'vault_out_of_sync',
+  new AppError(
+    502,
+    'vault_out_of_sync',
     'Your MLflow password was changed, but the copy in Vault could not be updated, so jobs would still use the old one. Submit the new password again to repair this.',
-    undefined, { cause });
+    undefined,
+    { cause },
+  );
 export const mlflowUnavailable = (cause?: unknown) =>
-  new AppError(503, 'mlflow_unavailable', 'MLflow cannot be reached right now. Nothing was changed; try again in a moment.', undefined, { cause });
+  new AppError(
+    503,
+    'mlflow_unavailable',
+    'MLflow cannot be reached right now. Nothing was changed; try again in a moment.',
+    undefined,
+    { cause },
+  );
 export const mlflowAdminRefused = (cause?: unknown) =>
-  new AppError(503, 'mlflow_unavailable',
-    'This service cannot manage MLflow accounts right now (its MLflow admin account was refused). The operators have been told.', undefined, { cause });
+  new AppError(
+    503,
+    'mlflow_unavailable',
+    'This service cannot manage MLflow accounts right now (its MLflow admin account was refused). The operators have been told.',
+    undefined,
+    { cause },
+  );
 export const temporarilyUnavailable = (cause?: unknown) =>
-  new AppError(503, 'temporarily_unavailable', 'This service cannot complete the change right now. Nothing was changed; try again in a moment.', undefined, { cause });
+  new AppError(
+    503,
+    'temporarily_unavailable',
+    'This service cannot complete the change right now. Nothing was changed; try again in a moment.',
+    undefined,
+    { cause },
+  );
 export const providerUnavailable = (cause?: unknown) =>
-  new AppError(503, 'provider_unavailable', 'The sign-in provider cannot be reached right now. Try again in a moment.', undefined, { cause });
+  new AppError(
+    503,
+    'provider_unavailable',
+    'The sign-in provider cannot be reached right now. Try again in a moment.',
+    undefined,
+    { cause },
+  );
 
 /** Answers 404 for API routes nobody handled (the SPA fallback handles page routes). */
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(notFound());
@@ -171,7 +251,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (res.headersSent) return;
     res.status(appError.status).json({
-      error: { code: appError.code, message: appError.message, ...(appError.fields ? { fields: appError.fields } : {}) },
+      error: {
+        code: appError.code,
+        message: appError.message,
+        ...(appError.fields ? { fields: appError.fields } : {}),
+      },
     });
   };
 }

@@ -57,7 +57,13 @@ export function createHttp(service: string, baseUrl: string, fetchImpl: FetchLik
         signal: AbortSignal.timeout(options.timeoutMs ?? defaultTimeoutMs),
       });
     } catch (cause) {
-      throw new UpstreamError(service, 0, `${service} did not answer (${(cause as Error).name}: ${(cause as Error).message})`, undefined, { cause });
+      throw new UpstreamError(
+        service,
+        0,
+        `${service} did not answer (${(cause as Error).name}: ${(cause as Error).message})`,
+        undefined,
+        { cause },
+      );
     }
     const text = await res.text().catch(() => '');
     let parsed: unknown = text;
@@ -69,7 +75,12 @@ export function createHttp(service: string, baseUrl: string, fetchImpl: FetchLik
       }
     }
     if (!res.ok) {
-      throw new UpstreamError(service, res.status, `${service} answered ${res.status} to ${options.method ?? 'GET'} ${url.pathname}`, parsed);
+      throw new UpstreamError(
+        service,
+        res.status,
+        `${service} answered ${res.status} to ${options.method ?? 'GET'} ${url.pathname}`,
+        parsed,
+      );
     }
     return { status: res.status, body: parsed as T };
   };

@@ -16,7 +16,9 @@ if (process.env.NODE_ENV !== 'production') {
 
 const result = loadConfig(process.env);
 if (!result.ok) {
-  process.stderr.write(`The MLflow sign-up service cannot start: fix the configuration.\n${result.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+  process.stderr.write(
+    `The MLflow sign-up service cannot start: fix the configuration.\n${result.errors.map((e) => `  - ${e}`).join('\n')}\n`,
+  );
   process.exit(1);
 }
 for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);

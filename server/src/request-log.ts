@@ -25,7 +25,12 @@ export function requestLogger(logger: Logger): RequestHandler {
     autoLogging: { ignore: (req) => /\/(healthz|readyz)$/.test((req.url ?? '').split('?', 1)[0] ?? '') },
     serializers: {
       // pino-http hands over its own summary of the request, with the original under `raw`.
-      req: (req: { id?: unknown; method?: string; url?: string; raw?: IncomingMessage & { originalUrl?: string } }) => ({
+      req: (req: {
+        id?: unknown;
+        method?: string;
+        url?: string;
+        raw?: IncomingMessage & { originalUrl?: string };
+      }) => ({
         id: req.id,
         method: req.method,
         url: loggableUrl(req.raw?.originalUrl ?? req.url ?? ''),

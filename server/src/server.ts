@@ -22,7 +22,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: { logger?: Logger; host?: string; port?: number } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: { logger?: Logger; host?: string; port?: number } = {},
+): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const oidc = createOidc(config, logger);
   const sessions = createSessionStore({
@@ -30,7 +33,11 @@ export async function startServer(config: Config, options: { logger?: Logger; ho
     pruneIntervalSeconds: config.session.pruneIntervalSeconds,
     onError: (err) => logger.error({ err: describeForLog(err) }, 'session store error'),
   });
-  const mlflow = createMlflowClient({ baseUrl: config.mlflow.url, username: config.mlflow.adminUsername, password: config.mlflow.adminPassword });
+  const mlflow = createMlflowClient({
+    baseUrl: config.mlflow.url,
+    username: config.mlflow.adminUsername,
+    password: config.mlflow.adminPassword,
+  });
   const papi = config.vault ? createPapiClient(config.vault) : undefined;
   const resourceLock = createResourceLock({ databaseUrl: config.session.databaseUrl });
   const resourceNames = createResourceNames(mlflow);

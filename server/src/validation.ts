@@ -10,7 +10,9 @@ export function parseBody<T extends z.ZodType>(req: Request, schema: T): z.infer
   if (!req.is('application/json')) throw unsupportedMediaType();
   const result = schema.safeParse(req.body);
   if (!result.success) {
-    throw validationFailed(result.error.issues.map((issue) => ({ field: issue.path.join('.') || 'body', message: issue.message })));
+    throw validationFailed(
+      result.error.issues.map((issue) => ({ field: issue.path.join('.') || 'body', message: issue.message })),
+    );
   }
   return result.data;
 }
@@ -18,6 +20,7 @@ export function parseBody<T extends z.ZodType>(req: Request, schema: T): z.infer
 /** One path or query parameter, named `name` in the error. */
 export function parseField<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw validationFailed([{ field: name, message: result.error.issues[0]?.message ?? 'Invalid value.' }]);
+  if (!result.success)
+    throw validationFailed([{ field: name, message: result.error.issues[0]?.message ?? 'Invalid value.' }]);
   return result.data;
 }

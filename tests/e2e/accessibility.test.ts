@@ -33,7 +33,12 @@ beforeAll(async () => {
   const frank = await stack().signIn('frank');
   expect((await frank.register('frank-e2e-password-1234')).status).toBe(201);
 
-  [visitor, outsider, newcomer, member] = await Promise.all([newPage(browser()), newPage(browser()), newPage(browser()), newPage(browser())]);
+  [visitor, outsider, newcomer, member] = await Promise.all([
+    newPage(browser()),
+    newPage(browser()),
+    newPage(browser()),
+    newPage(browser()),
+  ]);
   await Promise.all([
     signInThroughProvider(outsider, stack().baseUrl, 'carol', accounts.carol.password),
     signInThroughProvider(newcomer, stack().baseUrl, 'grace', accounts.grace.password),
@@ -62,7 +67,12 @@ interface PageUnderTest {
 const PAGES: PageUnderTest[] = [
   { name: 'welcome page', page: () => visitor, path: '/', heading: 'Your account for MLflow' },
   { name: 'page-not-found page', page: () => visitor, path: '/no/such/page', heading: 'Page not found' },
-  { name: 'not-eligible page', page: () => outsider, path: '/not-eligible', heading: 'You cannot create an MLflow account yet' },
+  {
+    name: 'not-eligible page',
+    page: () => outsider,
+    path: '/not-eligible',
+    heading: 'You cannot create an MLflow account yet',
+  },
   {
     name: 'register page with unmet requirements flagged',
     page: () => newcomer,
@@ -102,25 +112,32 @@ const PAGES: PageUnderTest[] = [
 describe('when axe checks each page (light and dark, 375 px and desktop)', () => {
   const cases = PAGES.flatMap((p) => VARIANTS.map((v) => [p.name, v.name, p, v] as const));
 
-  it.each(cases)('then the %s, %s, has no serious or critical violation', async (_pageName, _variantName, target, variant) => {
-    const page = target.page();
-    await withArtifacts(page, undefined, async () => {
-      await page.setViewportSize(variant.viewport);
-      await page.emulateMedia({ colorScheme: variant.colorScheme });
-      await page.goto(stack().baseUrl + target.path);
-      await expectText(page.locator('#main h1'), target.heading);
-      // The scheme really applies (the stylesheet switches its colours with prefers-color-scheme).
-      expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(variant.colorScheme === 'dark');
-      // Nothing wider than a phone's screen.
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(variant.viewport.width);
-      await target.prepare?.(page);
-      try {
-        await checkA11y(page, `${target.name}, ${variant.name}`);
-      } finally {
-        await target.cleanUp?.(page);
-      }
-    });
-  });
+  it.each(cases)(
+    'then the %s, %s, has no serious or critical violation',
+    async (_pageName, _variantName, target, variant) => {
+      const page = target.page();
+      await withArtifacts(page, undefined, async () => {
+        await page.setViewportSize(variant.viewport);
+        await page.emulateMedia({ colorScheme: variant.colorScheme });
+        await page.goto(stack().baseUrl + target.path);
+        await expectText(page.locator('#main h1'), target.heading);
+        // The scheme really applies (the stylesheet switches its colours with prefers-color-scheme).
+        expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(
+          variant.colorScheme === 'dark',
+        );
+        // Nothing wider than a phone's screen.
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+          variant.viewport.width,
+        );
+        await target.prepare?.(page);
+        try {
+          await checkA11y(page, `${target.name}, ${variant.name}`);
+        } finally {
+          await target.cleanUp?.(page);
+        }
+      });
+    },
+  );
 });
 
 describe('when a person uses only the keyboard', () => {

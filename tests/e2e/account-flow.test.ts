@@ -117,7 +117,11 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
     step(async () => {
       const checkbox = main().getByRole('checkbox');
       await checkbox.uncheck();
-      await expectAttribute(main().getByRole('link', { name: /privacy policy/ }), 'href', 'https://example.org/privacy');
+      await expectAttribute(
+        main().getByRole('link', { name: /privacy policy/ }),
+        'href',
+        'https://example.org/privacy',
+      );
       await expectAttribute(main().getByRole('link', { name: /terms of use/ }), 'href', 'https://example.org/terms');
 
       await main().getByRole('button', { name: 'Create account' }).click();
@@ -142,11 +146,17 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
       expect(await page.title()).toBe('Your account · MLflow account');
       await expectText(main().getByTestId('username'), EMAIL);
       await expectTextContaining(main().locator('.vault-status'), 'Stored and up to date');
-      await expectTextContaining(main().locator('.vault-status'), 'Vault holds a copy of these credentials that matches your MLflow password.');
+      await expectTextContaining(
+        main().locator('.vault-status'),
+        'Vault holds a copy of these credentials that matches your MLflow password.',
+      );
 
       expect(await signInStatus(stack().mlflow, EMAIL, FIRST)).toBe(200);
       expect(await mlflowUser(stack().mlflow, EMAIL)).toMatchObject({ username: EMAIL, is_admin: false });
-      expect(stack().papi!.secretFor(accounts.alice.sub, TEST_VO, SECRET_PATH)).toEqual({ username: EMAIL, password: FIRST });
+      expect(stack().papi!.secretFor(accounts.alice.sub, TEST_VO, SECRET_PATH)).toEqual({
+        username: EMAIL,
+        password: FIRST,
+      });
     }),
   );
 
@@ -163,12 +173,18 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
       // Not in the text, not in the markup, not in any field's value.
       expect(await page.locator('body').innerText()).not.toContain(FIRST);
       expect(await page.content()).not.toContain(FIRST);
-      const values = await page.locator('input').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+      const values = await page
+        .locator('input')
+        .evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
       expect(values).not.toContain(FIRST);
 
       // "Copy" puts the snippet on the clipboard, or, where the browser refuses, selects it and says how to copy.
       await usage.getByRole('button', { name: 'Copy Shell' }).click();
-      await eventually(async () => expect(await usage.locator('.code-block__status').first().innerText()).toMatch(/Copied to the clipboard\.|press Ctrl\+C/));
+      await eventually(async () =>
+        expect(await usage.locator('.code-block__status').first().innerText()).toMatch(
+          /Copied to the clipboard\.|press Ctrl\+C/,
+        ),
+      );
     }),
   );
 
@@ -182,12 +198,17 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
 
       await form.getByText('Your password has been changed in MLflow and in Vault.').waitFor();
       // The fields are emptied once the change is done.
-      await eventually(async () => expect(await form.getByLabel('New password', { exact: true }).inputValue()).toBe(''));
+      await eventually(async () =>
+        expect(await form.getByLabel('New password', { exact: true }).inputValue()).toBe(''),
+      );
       await expectTextContaining(main().locator('.vault-status'), 'Stored and up to date');
 
       expect(await signInStatus(stack().mlflow, EMAIL, SECOND)).toBe(200);
       expect(await signInStatus(stack().mlflow, EMAIL, FIRST)).toBe(401);
-      expect(stack().papi!.secretFor(accounts.alice.sub, TEST_VO, SECRET_PATH)).toEqual({ username: EMAIL, password: SECOND });
+      expect(stack().papi!.secretFor(accounts.alice.sub, TEST_VO, SECRET_PATH)).toEqual({
+        username: EMAIL,
+        password: SECOND,
+      });
     }),
   );
 
@@ -240,7 +261,9 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
       await main().getByRole('button', { name: 'Sign in', exact: true }).waitFor();
       expect(new URL(page.url()).pathname).toBe('/signup/');
       await eventually(async () => expect(await page.locator('header').innerText()).not.toContain(EMAIL));
-      const status = await page.evaluate(async () => (await fetch('api/me', { headers: { Accept: 'application/json' } })).status);
+      const status = await page.evaluate(
+        async () => (await fetch('api/me', { headers: { Accept: 'application/json' } })).status,
+      );
       expect(status).toBe(401);
     }),
   );
@@ -249,9 +272,13 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
     'then the page threw no uncaught errors and broke no Content-Security-Policy rule along the way',
     step(async () => {
       // Expected console errors: Chromium logs the 401 of GET /api/me while signed out as a failed load.
-      const unexpected = pageErrors(page).filter((e) => !(e.kind === 'console' && /status of 401/.test(e.text) && /\/api\/me/.test(e.location ?? '')));
+      const unexpected = pageErrors(page).filter(
+        (e) => !(e.kind === 'console' && /status of 401/.test(e.text) && /\/api\/me/.test(e.location ?? '')),
+      );
       // The provider's pages are not ours: ignore what they log (e.g. its missing favicon).
-      const ours = unexpected.filter((e) => e.url.startsWith(stack().origin) && !(e.location ?? '').startsWith(stack().oidc.issuer));
+      const ours = unexpected.filter(
+        (e) => e.url.startsWith(stack().origin) && !(e.location ?? '').startsWith(stack().oidc.issuer),
+      );
       expect(ours).toEqual([]);
     }),
   );
@@ -351,6 +378,9 @@ describe('when Vault fails while grace uses the pages', () => {
       await change.getByRole('button', { name: 'Change password' }).click();
       await expectTextContaining(change, 'Your password has been changed in MLflow and in Vault.');
       await expectTextContaining(tab.locator('#main .vault-status'), 'Stored and up to date');
-      expect(stack().papi!.secretFor(accounts.grace.sub, TEST_VO, SECRET_PATH)).toEqual({ username: GRACE, password: NEW });
+      expect(stack().papi!.secretFor(accounts.grace.sub, TEST_VO, SECRET_PATH)).toEqual({
+        username: GRACE,
+        password: NEW,
+      });
     }));
 });

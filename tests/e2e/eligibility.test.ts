@@ -44,7 +44,9 @@ describe('when a person is not eligible (carol: another VO role and a sub-group 
       await page.getByRole('button', { name: 'Yes, sign me out' }).click();
       await page.waitForURL((url) => url.href.startsWith(`${stack().baseUrl}/`));
       await main(page).getByRole('button', { name: 'Sign in', exact: true }).waitFor();
-      const status = await page.evaluate(async () => (await fetch('api/me', { headers: { Accept: 'application/json' } })).status);
+      const status = await page.evaluate(
+        async () => (await fetch('api/me', { headers: { Accept: 'application/json' } })).status,
+      );
       expect(status).toBe(401);
       expect(await mlflowUser(stack().mlflow, 'carol@example.org')).toBeNull();
     }));
@@ -90,6 +92,8 @@ describe('when the provider shares no email address (erin)', () => {
       expect(page.url()).toBe(`${stack().baseUrl}/not-eligible`);
       expect(await missing(page).getAttribute('data-code')).toBe('email_missing');
       await expectTextContaining(missing(page), 'did not share an email address');
-      await eventually(async () => expect(await main(page).innerText()).toContain('You are signed in as Erin NoEmail.'));
+      await eventually(async () =>
+        expect(await main(page).innerText()).toContain('You are signed in as Erin NoEmail.'),
+      );
     }));
 });

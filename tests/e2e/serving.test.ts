@@ -115,7 +115,9 @@ describe('when the app runs in Chromium under that policy', () => {
       const ours = (entries: LogEntry[]) => entries.filter((e) => e.url.startsWith(stack().origin));
       expect(ours(cspViolations(page))).toEqual([]);
       // Chromium logs GET /api/me's 401 while signed out as a failed load: expected, not an error of the app.
-      const errors = ours(pageErrors(page)).filter((e) => !(/status of 401/.test(e.text) && /\/signup\/api\/me/.test(e.location ?? '')));
+      const errors = ours(pageErrors(page)).filter(
+        (e) => !(/status of 401/.test(e.text) && /\/signup\/api\/me/.test(e.location ?? '')),
+      );
       expect(errors).toEqual([]);
     }));
 

@@ -31,7 +31,8 @@ const stack = useStack({ rule: 'realm_roles', vault: false }, startE2eStack);
 let page: Page;
 let experimentId: string;
 
-const asGrace = (method: string, path: string, body?: unknown) => mlflowAs(stack().mlflow, GRACE, GRACE_PASSWORD, method, path, body);
+const asGrace = (method: string, path: string, body?: unknown) =>
+  mlflowAs(stack().mlflow, GRACE, GRACE_PASSWORD, method, path, body);
 /** What grace's MLflow client gets when it reads the experiment, and when it logs a run in it. */
 async function graceCan(): Promise<{ read: number; createRun: number }> {
   const read = (await asGrace('GET', `/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`)).status;
@@ -45,7 +46,9 @@ beforeAll(async () => {
   expect((await frank.register(FRANK_PASSWORD)).status).toBe(201);
   expect((await grace.register(GRACE_PASSWORD)).status).toBe(201);
   // Frank creates the experiment as himself, so MLflow gives him MANAGE on it.
-  const created = await mlflowAs(stack().mlflow, FRANK, FRANK_PASSWORD, 'POST', '/api/2.0/mlflow/experiments/create', { name: EXPERIMENT });
+  const created = await mlflowAs(stack().mlflow, FRANK, FRANK_PASSWORD, 'POST', '/api/2.0/mlflow/experiments/create', {
+    name: EXPERIMENT,
+  });
   expect(created.status).toBe(200);
   experimentId = String(created.body.experiment_id);
   page = await newPage(browser());
@@ -57,7 +60,10 @@ const step = (fn: () => Promise<void>) => () => withArtifacts(page, undefined, f
 const main = () => page.locator('#main');
 const manageButton = () => main().getByRole('button', { name: `Manage access to ${EXPERIMENT}` });
 const dialog = () => page.getByRole('dialog', { name: `Manage access to ${EXPERIMENT}` });
-const graceRow = () => dialog().locator('.person').filter({ has: page.getByLabel(`Permission for ${GRACE}`) });
+const graceRow = () =>
+  dialog()
+    .locator('.person')
+    .filter({ has: page.getByLabel(`Permission for ${GRACE}`) });
 const expectAttribute = (locator: Locator, name: string, value: string | null) =>
   eventually(async () => expect(await locator.getAttribute(name)).toBe(value));
 
@@ -107,7 +113,10 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
       await eventually(async () => expect(await isFocused(tab('Models'))).toBe(true));
       await expectAttribute(tab('Models'), 'aria-selected', 'true');
       await expectAttribute(tab('Experiments'), 'aria-selected', 'false');
-      await expectTextContaining(main().getByRole('tabpanel', { name: 'Models' }), 'You hold no permission on any model yet.');
+      await expectTextContaining(
+        main().getByRole('tabpanel', { name: 'Models' }),
+        'You hold no permission on any model yet.',
+      );
       expect(new URL(page.url()).searchParams.get('tab')).toBe('models');
 
       await page.keyboard.press('End');
@@ -129,7 +138,9 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
       await manageButton().click();
       await dialog().waitFor();
       await expectTextContaining(dialog().locator('.person').first(), `${FRANK} (you)`);
-      await eventually(async () => expect(await isFocused(dialog().getByLabel('Email address'))).toBe(true), { timeout: 5_000 });
+      await eventually(async () => expect(await isFocused(dialog().getByLabel('Email address'))).toBe(true), {
+        timeout: 5_000,
+      });
       const options = await dialog().getByLabel('Permission', { exact: true }).locator('option').allInnerTexts();
       expect(options.map((o) => o.trim())).toEqual([
         'Read — view it',
@@ -146,7 +157,10 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
     step(async () => {
       await dialog().getByLabel('Email address').fill('nobody@example.org');
       await dialog().getByRole('button', { name: 'Share', exact: true }).click();
-      await expectTextContaining(dialog().getByRole('alert'), 'nobody@example.org has no MLflow account yet: ask them to register first.');
+      await expectTextContaining(
+        dialog().getByRole('alert'),
+        'nobody@example.org has no MLflow account yet: ask them to register first.',
+      );
     }),
   );
 
@@ -159,7 +173,9 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
 
       await dialog().getByText(`${GRACE} now has Read access to ${EXPERIMENT}.`).waitFor();
       await eventually(async () => expect(await dialog().getByLabel('Email address').inputValue()).toBe(''));
-      await eventually(async () => expect(await graceRow().getByLabel(`Permission for ${GRACE}`).inputValue()).toBe('READ'));
+      await eventually(async () =>
+        expect(await graceRow().getByLabel(`Permission for ${GRACE}`).inputValue()).toBe('READ'),
+      );
 
       expect(await graceCan()).toEqual({ read: 200, createRun: 403 });
     }),
@@ -170,10 +186,18 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
     step(async () => {
       const select = graceRow().getByLabel(`Permission for ${GRACE}`);
       await select.selectOption('EDIT');
-      await graceRow().getByRole('button', { name: `Save permission for ${GRACE}` }).click();
+      await graceRow()
+        .getByRole('button', { name: `Save permission for ${GRACE}` })
+        .click();
       await graceRow().getByText(`${GRACE} now has Edit access.`).waitFor();
       // Check once the row is idle: a control disabled mid-action is dimmed on purpose.
-      await eventually(async () => expect(await graceRow().getByRole('button', { name: /^Remove/ }).isEnabled()).toBe(true));
+      await eventually(async () =>
+        expect(
+          await graceRow()
+            .getByRole('button', { name: /^Remove/ })
+            .isEnabled(),
+        ).toBe(true),
+      );
       await checkA11y(page, 'manage access dialog with a collaborator', { include: 'dialog[open]' });
 
       expect(await graceCan()).toEqual({ read: 200, createRun: 200 });
@@ -183,7 +207,9 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
   it(
     'then removing grace asks for confirmation first, and afterwards MLflow refuses her again',
     step(async () => {
-      await graceRow().getByRole('button', { name: `Remove access of ${GRACE}` }).click();
+      await graceRow()
+        .getByRole('button', { name: `Remove access of ${GRACE}` })
+        .click();
       const confirm = page.getByRole('dialog', { name: `Remove ${GRACE}’s access?` });
       await confirm.waitFor();
       await expectTextContaining(confirm, 'will lose the Edit access');
@@ -193,9 +219,13 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
       await confirm.getByRole('button', { name: 'Cancel' }).click();
       await confirm.waitFor({ state: 'hidden' });
       expect((await graceCan()).read).toBe(200);
-      await eventually(async () => expect(await isFocused(graceRow().getByRole('button', { name: `Remove access of ${GRACE}` }))).toBe(true));
+      await eventually(async () =>
+        expect(await isFocused(graceRow().getByRole('button', { name: `Remove access of ${GRACE}` }))).toBe(true),
+      );
 
-      await graceRow().getByRole('button', { name: `Remove access of ${GRACE}` }).click();
+      await graceRow()
+        .getByRole('button', { name: `Remove access of ${GRACE}` })
+        .click();
       await confirm.getByRole('button', { name: 'Remove access' }).click();
       await confirm.waitFor({ state: 'hidden' });
       await dialog().getByText(`${GRACE} no longer has access of their own to ${EXPERIMENT}.`).waitFor();
@@ -232,7 +262,10 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
         (/status of 401/.test(text) && /\/api\/me\b/.test(location)) ||
         (/status of 404/.test(text) && location.includes('/api/experiment/'));
       const ours = pageErrors(page).filter(
-        (e) => e.url.startsWith(stack().origin) && !(e.location ?? '').startsWith(stack().oidc.issuer) && !expected(e.text, e.location),
+        (e) =>
+          e.url.startsWith(stack().origin) &&
+          !(e.location ?? '').startsWith(stack().oidc.issuer) &&
+          !expected(e.text, e.location),
       );
       expect(ours).toEqual([]);
     }),
@@ -249,7 +282,8 @@ describe('when frank opens Sharing on a 375 px phone in the dark colour scheme',
         await phone.goto(`${stack().baseUrl}/sharing`);
         const mainArea = phone.locator('#main');
         await mainArea.getByRole('button', { name: `Manage access to ${EXPERIMENT}` }).waitFor();
-        const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        const overflow = () =>
+          phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect(await overflow()).toBeLessThanOrEqual(0);
         await checkA11y(phone, 'sharing page, 375 px, dark');
 

@@ -15,7 +15,9 @@ describe('when an eligible person registers, changes the password and deletes th
   let alice: ApiSession;
 
   it('then, before signing in, /api/config serves the links and the password policy (the one place they are served)', async () => {
-    const res = await stack().newAgent().fetch(`${stack().baseUrl}/api/config`, { headers: { Accept: 'application/json' } });
+    const res = await stack()
+      .newAgent()
+      .fetch(`${stack().baseUrl}/api/config`, { headers: { Accept: 'application/json' } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       mlflow_url: stack().mlflow.url,
@@ -42,9 +44,15 @@ describe('when an eligible person registers, changes the password and deletes th
   it('then registering creates the MLflow user with that password and stores it in Vault', async () => {
     const res = await alice.register(FIRST);
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ account: { username: 'alice@example.org', is_admin: false }, vault: { status: 'in_sync' } });
+    expect(res.body).toMatchObject({
+      account: { username: 'alice@example.org', is_admin: false },
+      vault: { status: 'in_sync' },
+    });
     expect(await signInStatus(stack().mlflow, 'alice@example.org', FIRST)).toBe(200);
-    expect(stack().papi!.secretFor('alice-sub', TEST_VO, SECRET_PATH)).toEqual({ username: 'alice@example.org', password: FIRST });
+    expect(stack().papi!.secretFor('alice-sub', TEST_VO, SECRET_PATH)).toEqual({
+      username: 'alice@example.org',
+      password: FIRST,
+    });
     const me = await alice.me();
     expect(me.body.account).toEqual({ id: res.body.account.id, username: 'alice@example.org', is_admin: false });
     expect(me.body.vault.status).toBe('in_sync');
@@ -62,7 +70,10 @@ describe('when an eligible person registers, changes the password and deletes th
     expect(res.status).toBe(204);
     expect(await signInStatus(stack().mlflow, 'alice@example.org', SECOND)).toBe(200);
     expect(await signInStatus(stack().mlflow, 'alice@example.org', FIRST)).toBe(401);
-    expect(stack().papi!.secretFor('alice-sub', TEST_VO, SECRET_PATH)).toEqual({ username: 'alice@example.org', password: SECOND });
+    expect(stack().papi!.secretFor('alice-sub', TEST_VO, SECRET_PATH)).toEqual({
+      username: 'alice@example.org',
+      password: SECOND,
+    });
     expect((await alice.me()).body.vault.status).toBe('in_sync');
   });
 
@@ -137,7 +148,10 @@ describe('when Vault fails', () => {
 
   it('when the Vault copy holds another password, then /api/me says out_of_sync', async () => {
     const frank = await stack().signIn('frank');
-    stack().papi!.putSecret('frank-sub', TEST_VO, SECRET_PATH, { username: 'frank@example.org', password: 'stale-password-0000' });
+    stack().papi!.putSecret('frank-sub', TEST_VO, SECRET_PATH, {
+      username: 'frank@example.org',
+      password: 'stale-password-0000',
+    });
     expect((await frank.me()).body.vault.status).toBe('out_of_sync');
   });
 });
@@ -156,7 +170,7 @@ describe('when MLflow stops in the middle', () => {
       expect(me.body.error.code).toBe('mlflow_unavailable');
       const ready = await fetch(`${stack().origin}/readyz`);
       expect(ready.status).toBe(503);
-      expect(((await ready.json())).checks.mlflow.ok).toBe(false);
+      expect((await ready.json()).checks.mlflow.ok).toBe(false);
     } finally {
       await stack().mlflow.restart();
     }
@@ -171,7 +185,6 @@ describe('when the request is malformed', () => {
   beforeAll(async () => {
     person = await stack().signIn('alice');
   });
-
 
   it('then invalid JSON answers 400 invalid_json', async () => {
     const res = await person.call('POST', '/api/me', undefined, { rawBody: '{"password": ' });
@@ -201,7 +214,10 @@ describe('when the request is malformed', () => {
     const big = await person.call('POST', '/api/me', { password: 'x'.repeat(20_000) });
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('payload_too_large');
-    const form = await person.call('POST', '/api/me', undefined, { rawBody: 'password=abc', contentType: 'application/x-www-form-urlencoded' });
+    const form = await person.call('POST', '/api/me', undefined, {
+      rawBody: 'password=abc',
+      contentType: 'application/x-www-form-urlencoded',
+    });
     expect(form.status).toBe(415);
   });
 

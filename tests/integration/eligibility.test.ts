@@ -13,7 +13,11 @@ describe('with REQUIRED_REALM_ROLES', () => {
   it('when the person lacks the role, then /api/me explains and registering answers 403 not_eligible', async () => {
     const carol = await stack().signIn('carol');
     const me = await carol.me();
-    expect(me.body.user).toMatchObject({ email: 'carol@example.org', eligible: false, ineligible: { code: 'not_eligible' } });
+    expect(me.body.user).toMatchObject({
+      email: 'carol@example.org',
+      eligible: false,
+      ineligible: { code: 'not_eligible' },
+    });
     expect(me.body.user.ineligible.message).toContain('access:vo.ai4eosc.eu:ap-u');
     const res = await carol.register(PASSWORD);
     expect(res.status).toBe(403);
@@ -46,7 +50,10 @@ describe('with REQUIRED_REALM_ROLES', () => {
 
 describe('with REQUIRED_ENTITLEMENT', () => {
   beforeAll(async () => {
-    await stack().restartBff({ REQUIRED_REALM_ROLES: undefined, REQUIRED_ENTITLEMENT: 'urn:mace:egi.eu:group:vo.ai4eosc.eu:role=member#aai.egi.eu' });
+    await stack().restartBff({
+      REQUIRED_REALM_ROLES: undefined,
+      REQUIRED_ENTITLEMENT: 'urn:mace:egi.eu:group:vo.ai4eosc.eu:role=member#aai.egi.eu',
+    });
   });
 
   it('when the person holds the entitlement, then they register', async () => {
@@ -69,7 +76,11 @@ describe('with REQUIRED_ENTITLEMENT', () => {
 
 describe('with REQUIRE_VERIFIED_EMAIL=false', () => {
   beforeAll(async () => {
-    await stack().restartBff({ REQUIRED_REALM_ROLES: undefined, ALLOW_ANY_AUTHENTICATED_USER: 'true', REQUIRE_VERIFIED_EMAIL: 'false' });
+    await stack().restartBff({
+      REQUIRED_REALM_ROLES: undefined,
+      ALLOW_ANY_AUTHENTICATED_USER: 'true',
+      REQUIRE_VERIFIED_EMAIL: 'false',
+    });
   });
 
   it('when the email is unverified, then the person may register', async () => {

@@ -84,9 +84,12 @@ interface FuzzRequest {
 }
 
 function describeRequest(r: FuzzRequest): string {
-  const shown = (s: string, max = 300) => (s.length > max ? `${JSON.stringify(s.slice(0, max))}… (${s.length} chars)` : JSON.stringify(s));
+  const shown = (s: string, max = 300) =>
+    s.length > max ? `${JSON.stringify(s.slice(0, max))}… (${s.length} chars)` : JSON.stringify(s);
   const lines = [`${r.method} ${shown(r.path + r.query, 400)}`];
-  lines.push(`  cookie=${r.cookie} csrf=${r.csrf} origin=${r.origin}${r.secFetchSite ? ` sec-fetch-site=${r.secFetchSite}` : ''}`);
+  lines.push(
+    `  cookie=${r.cookie} csrf=${r.csrf} origin=${r.origin}${r.secFetchSite ? ` sec-fetch-site=${r.secFetchSite}` : ''}`,
+  );
   if (r.accept !== undefined) lines.push(`  Accept: ${shown(r.accept)}`);
   if (r.contentType !== undefined) lines.push(`  Content-Type: ${shown(r.contentType)}`);
   if (r.contentEncoding !== undefined) lines.push(`  Content-Encoding: ${shown(r.contentEncoding)}`);
@@ -103,7 +106,8 @@ function printable(r: FuzzRequest): FuzzRequest {
 /* Arbitraries                                                                                        */
 /* ------------------------------------------------------------------------------------------------ */
 
-const pct = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+const pct = (s: string) =>
+  [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 const enc = (s: string) => encodeURIComponent(s);
 
 const assets = (() => {
@@ -114,12 +118,71 @@ const assets = (() => {
   }
 })();
 
-const TYPES = ['experiment', 'registered_model', 'prompt', 'dataset', 'EXPERIMENT', 'experiments', 'logged_model', '__proto__', 'constructor'];
-const IDS = ['{E_A}', '{E_F}', '{MODEL}', '{PROMPT}', '0', '1', '999999', '-1', '*', '%2A', '1e3', '0x1', '%201', '1%20'];
-const USERS = [enc(ALICE), enc(FRANK), enc(GRACE), ALICE, GRACE, 'admin', 'nobody%40example.org', '%20', 'ALICE%40EXAMPLE.ORG', enc(` ${GRACE} `), '__proto__'];
+const TYPES = [
+  'experiment',
+  'registered_model',
+  'prompt',
+  'dataset',
+  'EXPERIMENT',
+  'experiments',
+  'logged_model',
+  '__proto__',
+  'constructor',
+];
+const IDS = [
+  '{E_A}',
+  '{E_F}',
+  '{MODEL}',
+  '{PROMPT}',
+  '0',
+  '1',
+  '999999',
+  '-1',
+  '*',
+  '%2A',
+  '1e3',
+  '0x1',
+  '%201',
+  '1%20',
+];
+const USERS = [
+  enc(ALICE),
+  enc(FRANK),
+  enc(GRACE),
+  ALICE,
+  GRACE,
+  'admin',
+  'nobody%40example.org',
+  '%20',
+  'ALICE%40EXAMPLE.ORG',
+  enc(` ${GRACE} `),
+  '__proto__',
+];
 const WORDS = [
-  'me', 'password', 'config', 'resources', 'collaborators', 'login', 'callback', 'logout', 'healthz', 'readyz', 'account',
-  'sharing', 'register', 'index.html', 'favicon.svg', 'assets', 'api', 'auth', 'signup', '', 'ME', 'Me', 'me.json', 'me;x=1',
+  'me',
+  'password',
+  'config',
+  'resources',
+  'collaborators',
+  'login',
+  'callback',
+  'logout',
+  'healthz',
+  'readyz',
+  'account',
+  'sharing',
+  'register',
+  'index.html',
+  'favicon.svg',
+  'assets',
+  'api',
+  'auth',
+  'signup',
+  '',
+  'ME',
+  'Me',
+  'me.json',
+  'me;x=1',
   ...assets.map((a) => `assets/${a}`),
 ];
 
@@ -138,41 +201,125 @@ const wellFormedSegment: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.constantFrom(
-      '.', '..', '%2e', '%2E%2E', '.%2e', '%2e.', '...', '%2F', '%2f', 'a%2Fb', '%2F..%2F..%2Fetc%2Fpasswd', '..%2F..%2F', '%5C',
-      '..%5C..%5C', '%252F', '%25', '%00', 'a%00b', '%0A', '%0D%0A', '%09', '%20', '+', '%2B', '%3F', '%23', '%3B', ';', '~',
-      '%7E', '%C3%BC', 'u%CC%88', '%F0%9F%98%80', '%EF%BB%BF', '%E2%80%AE', '%EF%BF%BF', '__proto__', 'constructor',
-      'prototype', 'hasOwnProperty', 'toString', 'index.html%00.js', '.env', '.git%2Fconfig', 'package.json',
+      '.',
+      '..',
+      '%2e',
+      '%2E%2E',
+      '.%2e',
+      '%2e.',
+      '...',
+      '%2F',
+      '%2f',
+      'a%2Fb',
+      '%2F..%2F..%2Fetc%2Fpasswd',
+      '..%2F..%2F',
+      '%5C',
+      '..%5C..%5C',
+      '%252F',
+      '%25',
+      '%00',
+      'a%00b',
+      '%0A',
+      '%0D%0A',
+      '%09',
+      '%20',
+      '+',
+      '%2B',
+      '%3F',
+      '%23',
+      '%3B',
+      ';',
+      '~',
+      '%7E',
+      '%C3%BC',
+      'u%CC%88',
+      '%F0%9F%98%80',
+      '%EF%BB%BF',
+      '%E2%80%AE',
+      '%EF%BF%BF',
+      '__proto__',
+      'constructor',
+      'prototype',
+      'hasOwnProperty',
+      'toString',
+      'index.html%00.js',
+      '.env',
+      '.git%2Fconfig',
+      'package.json',
     ),
   },
   {
     weight: 1,
     // Up to Node's 16 KB limit for the request head, and one beyond it (Node itself answers 431 there).
-    arbitrary: fc.tuple(fc.constantFrom('a', enc('ü'), 'x%2F', '%F0%9F%98%80'), fc.constantFrom(200, 2_000, 9_000, 20_000)).map(([s, n]) =>
-      s.repeat(Math.max(1, Math.floor(n / s.length))),
-    ),
+    arbitrary: fc
+      .tuple(fc.constantFrom('a', enc('ü'), 'x%2F', '%F0%9F%98%80'), fc.constantFrom(200, 2_000, 9_000, 20_000))
+      .map(([s, n]) => s.repeat(Math.max(1, Math.floor(n / s.length)))),
   },
 );
 
 /** Malformed percent-encodings and bytes that are not UTF-8: the server must answer 4xx, never 500. */
 const malformedPiece = fc.oneof(
   fc.constantFrom(
-    '%ZZ', '%E0%A4%A', '%', '%%', '%0', '%G1', 'a%', '%u0041', '%C0%AE', '%C0%AF', '%C0%80', '%E0%80%AF', '%F0%80%80%AF',
-    '%FF', '%FE%FF', '%80', '%ED%A0%80', '%ED%BF%BF', '%F4%90%80%80', '%E2%82', '%C3', '%C3%28', '%%32%65', '%2', '%%2F',
+    '%ZZ',
+    '%E0%A4%A',
+    '%',
+    '%%',
+    '%0',
+    '%G1',
+    'a%',
+    '%u0041',
+    '%C0%AE',
+    '%C0%AF',
+    '%C0%80',
+    '%E0%80%AF',
+    '%F0%80%80%AF',
+    '%FF',
+    '%FE%FF',
+    '%80',
+    '%ED%A0%80',
+    '%ED%BF%BF',
+    '%F4%90%80%80',
+    '%E2%82',
+    '%C3',
+    '%C3%28',
+    '%%32%65',
+    '%2',
+    '%%2F',
   ),
-  fc.string({ unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 6 }),
+  fc.string({
+    unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)),
+    minLength: 1,
+    maxLength: 6,
+  }),
 );
 const malformedSegment: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom('', 'me', 'experiment', '1', 'a', enc(ALICE)), malformedPiece, fc.constantFrom('', 'x', '%20', '..'))
+  .tuple(
+    fc.constantFrom('', 'me', 'experiment', '1', 'a', enc(ALICE)),
+    malformedPiece,
+    fc.constantFrom('', 'x', '%20', '..'),
+  )
   .map(([a, b, c]) => a + b + c);
 
 function pathArb(area: Area, segment: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  const pick = (pool: string[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...pool) }, { weight: 2, arbitrary: segment });
-  const type = pick(TYPES.slice(0, 3)).chain((t) => fc.oneof({ weight: 4, arbitrary: fc.constant(t) }, fc.constantFrom(...TYPES), segment));
+  const pick = (pool: string[]) =>
+    fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...pool) }, { weight: 2, arbitrary: segment });
+  const type = pick(TYPES.slice(0, 3)).chain((t) =>
+    fc.oneof({ weight: 4, arbitrary: fc.constant(t) }, fc.constantFrom(...TYPES), segment),
+  );
   const id = pick(IDS);
   const user = pick(USERS);
   const word = pick(WORDS);
   const exact: Record<Area, string[]> = {
-    account: ['/signup/api/me', '/signup/api/me/', '/signup/api/me/password', '/signup/api/me/password/', '/signup/api/config', '/signup/api//me', '/signup/api/ME', '/signup//api/me'],
+    account: [
+      '/signup/api/me',
+      '/signup/api/me/',
+      '/signup/api/me/password',
+      '/signup/api/me/password/',
+      '/signup/api/config',
+      '/signup/api//me',
+      '/signup/api/ME',
+      '/signup//api/me',
+    ],
     sharing: [
       '/signup/api/resources',
       '/signup/api/experiment/{E_A}/collaborators',
@@ -185,9 +332,23 @@ function pathArb(area: Area, segment: fc.Arbitrary<string>): fc.Arbitrary<string
       `/signup/api/prompt/{PROMPT}/collaborators/${enc(ALICE)}`,
     ],
     other: [
-      '/signup/auth/login', '/signup/auth/callback', '/signup/auth/logout', '/healthz', '/readyz', '/signup/healthz', '/signup/readyz',
-      '/signup/', '/signup', '/signup/index.html', '/signup/account', '/signup/sharing', '/signup/favicon.svg', '/', '/favicon.ico',
-      '/signup/assets/', ...assets.map((a) => `/signup/assets/${a}`),
+      '/signup/auth/login',
+      '/signup/auth/callback',
+      '/signup/auth/logout',
+      '/healthz',
+      '/readyz',
+      '/signup/healthz',
+      '/signup/readyz',
+      '/signup/',
+      '/signup',
+      '/signup/index.html',
+      '/signup/account',
+      '/signup/sharing',
+      '/signup/favicon.svg',
+      '/',
+      '/favicon.ico',
+      '/signup/assets/',
+      ...assets.map((a) => `/signup/assets/${a}`),
     ],
   };
   const templates: Record<Area, fc.Arbitrary<string>[]> = {
@@ -212,71 +373,181 @@ function pathArb(area: Area, segment: fc.Arbitrary<string>): fc.Arbitrary<string
       word.map((a) => `/${a}/signup/api/me`),
     ],
   };
-  return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...exact[area]) }, { weight: 5, arbitrary: fc.oneof(...templates[area]) });
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...exact[area]) },
+    { weight: 5, arbitrary: fc.oneof(...templates[area]) },
+  );
 }
 
 type Area = 'account' | 'sharing' | 'other';
 
 const queryValue = fc.oneof(
   fc.constantFrom(
-    'experiment', 'registered_model', 'prompt', 'dataset', '', '/signup/account', '/signup/account?x=1', '//evil.example/', 'https://evil.example/',
-    '/\\evil.example', '%2F%2Fevil.example', 'javascript:alert(1)', 'access_denied', 'forged', '__proto__', '%ZZ', '%E0%A4%A', '%00', '%C0%AE',
+    'experiment',
+    'registered_model',
+    'prompt',
+    'dataset',
+    '',
+    '/signup/account',
+    '/signup/account?x=1',
+    '//evil.example/',
+    'https://evil.example/',
+    '/\\evil.example',
+    '%2F%2Fevil.example',
+    'javascript:alert(1)',
+    'access_denied',
+    'forged',
+    '__proto__',
+    '%ZZ',
+    '%E0%A4%A',
+    '%00',
+    '%C0%AE',
   ),
   fc.string({ unit: 'grapheme', maxLength: 20 }).map(enc),
   fc.string({ unit: fc.constantFrom(...'ab%ZZ09=&+;[]'.split('')), maxLength: 12 }),
 );
 const queryKey = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('type', 'returnTo', 'code', 'state', 'error', 'error_description', 'username', 'iss') },
-  fc.constantFrom('type[]', 'type[0]', 'type[a]', '__proto__', '__proto__[type]', 'constructor[prototype][x]', 'returnTo[]', '', '%ZZ', 'a.b'),
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom('type', 'returnTo', 'code', 'state', 'error', 'error_description', 'username', 'iss'),
+  },
+  fc.constantFrom(
+    'type[]',
+    'type[0]',
+    'type[a]',
+    '__proto__',
+    '__proto__[type]',
+    'constructor[prototype][x]',
+    'returnTo[]',
+    '',
+    '%ZZ',
+    'a.b',
+  ),
 );
 const queryArb = fc.oneof(
   { weight: 3, arbitrary: fc.constant('') },
-  { weight: 4, arbitrary: fc.array(fc.tuple(queryKey, queryValue), { minLength: 1, maxLength: 4 }).map((pairs) => '?' + pairs.map(([k, v]) => `${k}=${v}`).join('&')) },
-  { weight: 1, arbitrary: fc.constantFrom('?', '??', '?&&', '?type', '?type=experiment&type=prompt', `?${'a=1&'.repeat(2000)}`, '?returnTo=' + 'x'.repeat(9000)) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .array(fc.tuple(queryKey, queryValue), { minLength: 1, maxLength: 4 })
+      .map((pairs) => '?' + pairs.map(([k, v]) => `${k}=${v}`).join('&')),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '?',
+      '??',
+      '?&&',
+      '?type',
+      '?type=experiment&type=prompt',
+      `?${'a=1&'.repeat(2000)}`,
+      '?returnTo=' + 'x'.repeat(9000),
+    ),
+  },
 );
 
 const goodPassword = fc.string({ unit: 'grapheme-ascii', minLength: 12, maxLength: 40 });
 const jsonBody = fc.oneof(
-  fc.oneof(goodPassword, fc.string({ maxLength: 14 }), fc.string({ unit: 'grapheme', minLength: 12, maxLength: 30 })).map((password) => JSON.stringify({ password })),
-  fc.constantFrom('READ', 'USE', 'EDIT', 'MANAGE', 'OWNER', 'read', 'NO_PERMISSIONS', '').map((permission) => JSON.stringify({ permission })),
+  fc
+    .oneof(goodPassword, fc.string({ maxLength: 14 }), fc.string({ unit: 'grapheme', minLength: 12, maxLength: 30 }))
+    .map((password) => JSON.stringify({ password })),
+  fc
+    .constantFrom('READ', 'USE', 'EDIT', 'MANAGE', 'OWNER', 'read', 'NO_PERMISSIONS', '')
+    .map((permission) => JSON.stringify({ permission })),
   fc.constantFrom(
     // wrong types and shapes
-    '1', 'true', 'null', '"password"', '[]', '{}', '[{"password":"abcdefghijklmn"}]', '{"password":123456789012}', '{"password":null}',
-    '{"password":["abcdefghijklmnop"]}', '{"password":{"$ne":""}}', '{"permission":["READ"]}', '{"permission":{"toString":"READ"}}',
-    '{"permission":null}', '{"permission":1}', '{"password":"abcdefghijklmnop","permission":"MANAGE","is_admin":true,"username":"admin"}',
+    '1',
+    'true',
+    'null',
+    '"password"',
+    '[]',
+    '{}',
+    '[{"password":"abcdefghijklmn"}]',
+    '{"password":123456789012}',
+    '{"password":null}',
+    '{"password":["abcdefghijklmnop"]}',
+    '{"password":{"$ne":""}}',
+    '{"permission":["READ"]}',
+    '{"permission":{"toString":"READ"}}',
+    '{"permission":null}',
+    '{"permission":1}',
+    '{"password":"abcdefghijklmnop","permission":"MANAGE","is_admin":true,"username":"admin"}',
     // prototype keys
-    '{"__proto__":{"is_admin":true},"password":"proto-password-123456"}', '{"constructor":{"prototype":{"polluted":true}},"permission":"MANAGE"}',
-    '{"__proto__":{"permission":"MANAGE"}}', '{"__proto__":{"password":"proto-password-654321"}}', '{"password":"x","__proto__":null}',
-    '{"__proto__":[]}', '{"password":"dup-password-1111","password":"dup-password-2222"}',
+    '{"__proto__":{"is_admin":true},"password":"proto-password-123456"}',
+    '{"constructor":{"prototype":{"polluted":true}},"permission":"MANAGE"}',
+    '{"__proto__":{"permission":"MANAGE"}}',
+    '{"__proto__":{"password":"proto-password-654321"}}',
+    '{"password":"x","__proto__":null}',
+    '{"__proto__":[]}',
+    '{"password":"dup-password-1111","password":"dup-password-2222"}',
     // huge or deep (over and under the 16 KB limit)
-    JSON.stringify({ password: 'a'.repeat(20_000) }), JSON.stringify({ password: 'b'.repeat(15_000) }), JSON.stringify({ permission: 'READ'.repeat(3000) }),
-    '['.repeat(7000) + ']'.repeat(7000), '{"a":'.repeat(2500) + '1' + '}'.repeat(2500), JSON.stringify({ password: 'ü'.repeat(300) }),
+    JSON.stringify({ password: 'a'.repeat(20_000) }),
+    JSON.stringify({ password: 'b'.repeat(15_000) }),
+    JSON.stringify({ permission: 'READ'.repeat(3000) }),
+    '['.repeat(7000) + ']'.repeat(7000),
+    '{"a":'.repeat(2500) + '1' + '}'.repeat(2500),
+    JSON.stringify({ password: 'ü'.repeat(300) }),
   ),
   fc.json({ maxDepth: 3 }),
 );
 const otherBody = fc.oneof(
   fc.constantFrom(
     // not JSON
-    '{', '{"password":', "{'password':'x'}", 'nul', '[1,]', '\u0000', '{"a":1}}', '\ufeff{"password":"bom-password-1234"}', 'NaN', '-',
-    '"unterminated', '{"password":"\\ud800"}', '{"password":"\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000"}',
+    '{',
+    '{"password":',
+    "{'password':'x'}",
+    'nul',
+    '[1,]',
+    '\u0000',
+    '{"a":1}}',
+    '\ufeff{"password":"bom-password-1234"}',
+    'NaN',
+    '-',
+    '"unterminated',
+    '{"password":"\\ud800"}',
+    '{"password":"\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000"}',
     // forms and multipart
-    'password=form-password-12345&_csrf={CSRF}', 'permission=READ&_csrf={CSRF}', '_csrf={CSRF}', '_csrf={CSRF}&_csrf=x', '_csrf[]={CSRF}',
+    'password=form-password-12345&_csrf={CSRF}',
+    'permission=READ&_csrf={CSRF}',
+    '_csrf={CSRF}',
+    '_csrf={CSRF}&_csrf=x',
+    '_csrf[]={CSRF}',
     '--xyz\r\nContent-Disposition: form-data; name="password"\r\n\r\nmultipart-password-1\r\n--xyz--\r\n',
   ),
   fc.string({ maxLength: 60 }),
 );
 const bodyAndType: fc.Arbitrary<{ body: string | undefined; contentType: string | undefined }> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ body: fc.constant(undefined), contentType: fc.constantFrom(undefined, 'application/json') }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ body: fc.constant(undefined), contentType: fc.constantFrom(undefined, 'application/json') }),
+  },
   { weight: 4, arbitrary: fc.record({ body: jsonBody, contentType: fc.constant('application/json') }) },
   {
     weight: 3,
     arbitrary: fc.record({
       body: fc.oneof(jsonBody, otherBody),
       contentType: fc.constantFrom(
-        undefined, '', 'application/json; charset=utf-8', 'application/json; charset=UTF-8', 'APPLICATION/JSON', 'application/json; charset=latin1',
-        'application/json; charset=utf-16', 'application/json; charset="', 'application/json;;', 'application/x-www-form-urlencoded',
-        'application/x-www-form-urlencoded; charset=iso-8859-1', 'text/plain', 'text/plain; charset=utf-8', 'multipart/form-data; boundary=xyz',
-        'multipart/form-data', 'application/vnd.api+json', 'application/merge-patch+json', 'application/csp-report', ';', '*/*', 'json',
+        undefined,
+        '',
+        'application/json; charset=utf-8',
+        'application/json; charset=UTF-8',
+        'APPLICATION/JSON',
+        'application/json; charset=latin1',
+        'application/json; charset=utf-16',
+        'application/json; charset="',
+        'application/json;;',
+        'application/x-www-form-urlencoded',
+        'application/x-www-form-urlencoded; charset=iso-8859-1',
+        'text/plain',
+        'text/plain; charset=utf-8',
+        'multipart/form-data; boundary=xyz',
+        'multipart/form-data',
+        'application/vnd.api+json',
+        'application/merge-patch+json',
+        'application/csp-report',
+        ';',
+        '*/*',
+        'json',
       ),
     }),
   },
@@ -284,13 +555,18 @@ const bodyAndType: fc.Arbitrary<{ body: string | undefined; contentType: string 
 
 /** A real route with its method (so that requests get past routing), its path segments still fuzzed. */
 function aimedArb(area: Area, segment: fc.Arbitrary<string>): fc.Arbitrary<{ method: string; path: string }> {
-  const pick = (pool: string[]) => fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...pool) }, { weight: 1, arbitrary: segment });
+  const pick = (pool: string[]) =>
+    fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...pool) }, { weight: 1, arbitrary: segment });
   const resource = fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom('experiment/{E_A}', 'experiment/{E_F}', 'registered_model/{MODEL}', 'prompt/{PROMPT}') },
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom('experiment/{E_A}', 'experiment/{E_F}', 'registered_model/{MODEL}', 'prompt/{PROMPT}'),
+    },
     fc.tuple(pick(TYPES.slice(0, 3)), pick(IDS)).map(([t, i]) => `${t}/${i}`),
   );
   const user = pick(USERS);
-  const route = (method: string, p: fc.Arbitrary<string> | string) => fc.record({ method: fc.constant(method), path: typeof p === 'string' ? fc.constant(p) : p });
+  const route = (method: string, p: fc.Arbitrary<string> | string) =>
+    fc.record({ method: fc.constant(method), path: typeof p === 'string' ? fc.constant(p) : p });
   const routes: Record<Area, fc.Arbitrary<{ method: string; path: string }>[]> = {
     account: [
       route('GET', '/signup/api/me'),
@@ -302,14 +578,35 @@ function aimedArb(area: Area, segment: fc.Arbitrary<string>): fc.Arbitrary<{ met
     ],
     sharing: [
       route('GET', '/signup/api/resources'),
-      route('GET', resource.map((r) => `/signup/api/${r}/collaborators`)),
-      route('GET', fc.tuple(resource, user).map(([r, u]) => `/signup/api/${r}/collaborators/${u}`)),
-      route('PUT', fc.tuple(resource, user).map(([r, u]) => `/signup/api/${r}/collaborators/${u}`)),
-      route('PUT', fc.tuple(resource, user).map(([r, u]) => `/signup/api/${r}/collaborators/${u}`)),
-      route('DELETE', fc.tuple(resource, user).map(([r, u]) => `/signup/api/${r}/collaborators/${u}`)),
+      route(
+        'GET',
+        resource.map((r) => `/signup/api/${r}/collaborators`),
+      ),
+      route(
+        'GET',
+        fc.tuple(resource, user).map(([r, u]) => `/signup/api/${r}/collaborators/${u}`),
+      ),
+      route(
+        'PUT',
+        fc.tuple(resource, user).map(([r, u]) => `/signup/api/${r}/collaborators/${u}`),
+      ),
+      route(
+        'PUT',
+        fc.tuple(resource, user).map(([r, u]) => `/signup/api/${r}/collaborators/${u}`),
+      ),
+      route(
+        'DELETE',
+        fc.tuple(resource, user).map(([r, u]) => `/signup/api/${r}/collaborators/${u}`),
+      ),
       // Alice's own experiment with a registered person: the changes she may make.
-      route('PUT', fc.constantFrom(enc(FRANK), enc(GRACE), GRACE).map((u) => `/signup/api/experiment/{E_A}/collaborators/${u}`)),
-      route('DELETE', fc.constantFrom(enc(FRANK), enc(GRACE)).map((u) => `/signup/api/experiment/{E_A}/collaborators/${u}`)),
+      route(
+        'PUT',
+        fc.constantFrom(enc(FRANK), enc(GRACE), GRACE).map((u) => `/signup/api/experiment/{E_A}/collaborators/${u}`),
+      ),
+      route(
+        'DELETE',
+        fc.constantFrom(enc(FRANK), enc(GRACE)).map((u) => `/signup/api/experiment/{E_A}/collaborators/${u}`),
+      ),
     ],
     other: [
       route('GET', '/signup/auth/login'),
@@ -324,8 +621,14 @@ function aimedArb(area: Area, segment: fc.Arbitrary<string>): fc.Arbitrary<{ met
 
 /** The body each area's routes want, well formed, so that more requests get past validation. */
 const aimedBody = {
-  account: fc.record({ body: goodPassword.map((password) => JSON.stringify({ password })), contentType: fc.constant('application/json') }),
-  sharing: fc.record({ body: fc.constantFrom('READ', 'USE', 'EDIT', 'MANAGE').map((permission) => JSON.stringify({ permission })), contentType: fc.constant('application/json') }),
+  account: fc.record({
+    body: goodPassword.map((password) => JSON.stringify({ password })),
+    contentType: fc.constant('application/json'),
+  }),
+  sharing: fc.record({
+    body: fc.constantFrom('READ', 'USE', 'EDIT', 'MANAGE').map((permission) => JSON.stringify({ permission })),
+    contentType: fc.constant('application/json'),
+  }),
 };
 
 function requestArb(area: Area, segment: fc.Arbitrary<string>, signedIn: boolean): fc.Arbitrary<FuzzRequest> {
@@ -340,23 +643,61 @@ function requestArb(area: Area, segment: fc.Arbitrary<string>, signedIn: boolean
         { weight: 1, arbitrary: aimedArb(area, segment) },
         { weight: 1, arbitrary: fc.record({ method: anyMethod, path: pathArb(area, segment) }) },
       ),
-      query: area === 'sharing' ? fc.oneof(queryArb, fc.constantFrom('?type=experiment', '?type=registered_model', '?type=prompt')) : queryArb,
-      accept: fc.constantFrom(undefined, 'application/json', 'application/json', 'text/html', '*/*', 'text/html,application/json;q=0.9', 'application/xml', 'image/png', ';;;', 'application/json, text/html'),
-      bodyAndType: area === 'other' ? bodyAndType : fc.oneof({ weight: 3, arbitrary: bodyAndType }, { weight: 2, arbitrary: aimedBody[area] }),
-      contentEncoding: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, fc.constantFrom('identity', 'gzip', 'br', 'deflate', 'x-unknown', 'gzip, gzip')),
+      query:
+        area === 'sharing'
+          ? fc.oneof(queryArb, fc.constantFrom('?type=experiment', '?type=registered_model', '?type=prompt'))
+          : queryArb,
+      accept: fc.constantFrom(
+        undefined,
+        'application/json',
+        'application/json',
+        'text/html',
+        '*/*',
+        'text/html,application/json;q=0.9',
+        'application/xml',
+        'image/png',
+        ';;;',
+        'application/json, text/html',
+      ),
+      bodyAndType:
+        area === 'other'
+          ? bodyAndType
+          : fc.oneof({ weight: 3, arbitrary: bodyAndType }, { weight: 2, arbitrary: aimedBody[area] }),
+      contentEncoding: fc.oneof(
+        { weight: 6, arbitrary: fc.constant(undefined) },
+        fc.constantFrom('identity', 'gzip', 'br', 'deflate', 'x-unknown', 'gzip, gzip'),
+      ),
       origin: signedIn
-        ? fc.oneof({ weight: 10, arbitrary: fc.constant<OriginKind>('own') }, fc.constantFrom<OriginKind>('foreign', 'null', 'none', 'own-slash', 'no-port', 'https-own'))
+        ? fc.oneof(
+            { weight: 10, arbitrary: fc.constant<OriginKind>('own') },
+            fc.constantFrom<OriginKind>('foreign', 'null', 'none', 'own-slash', 'no-port', 'https-own'),
+          )
         : fc.constantFrom<OriginKind>('own', 'foreign', 'null', 'none'),
-      secFetchSite: fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, fc.constantFrom('same-origin', 'cross-site', 'same-site', 'none')),
+      secFetchSite: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(undefined) },
+        fc.constantFrom('same-origin', 'cross-site', 'same-site', 'none'),
+      ),
       csrf: signedIn
-        ? fc.oneof({ weight: 8, arbitrary: fc.constant<CsrfKind>('right') }, fc.constantFrom<CsrfKind>('wrong', 'other-session', 'missing', 'empty', 'form-field'))
+        ? fc.oneof(
+            { weight: 8, arbitrary: fc.constant<CsrfKind>('right') },
+            fc.constantFrom<CsrfKind>('wrong', 'other-session', 'missing', 'empty', 'form-field'),
+          )
         : fc.constantFrom<CsrfKind>('wrong', 'other-session', 'missing', 'empty', 'form-field'),
       cookie: signedIn
-        ? fc.oneof({ weight: 8, arbitrary: fc.constant<CookieKind>('session') }, fc.constantFrom<CookieKind>('tampered', 'garbage', 'none'))
+        ? fc.oneof(
+            { weight: 8, arbitrary: fc.constant<CookieKind>('session') },
+            fc.constantFrom<CookieKind>('tampered', 'garbage', 'none'),
+          )
         : fc.constantFrom<CookieKind>('none', 'tampered', 'garbage'),
     })
     .map(({ bodyAndType: bt, route, ...rest }) =>
-      printable({ ...rest, method: route.method, path: route.path, body: route.method === 'HEAD' ? undefined : bt.body, contentType: bt.contentType }),
+      printable({
+        ...rest,
+        method: route.method,
+        path: route.path,
+        body: route.method === 'HEAD' ? undefined : bt.body,
+        contentType: bt.contentType,
+      }),
     );
 }
 
@@ -370,14 +711,25 @@ interface RawAnswer {
   body: string;
 }
 
-function rawRequest(port: number, method: string, target: string, headers: Record<string, string>, body: Buffer | undefined): Promise<RawAnswer> {
+function rawRequest(
+  port: number,
+  method: string,
+  target: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: target, headers, agent: false, timeout: 15_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path: target, headers, agent: false, timeout: 15_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('no answer within 15 s')));
     req.on('error', reject);
     req.end(body);
@@ -409,7 +761,8 @@ function problemsOf(r: FuzzRequest, sentPath: string, res: RawAnswer): string[] 
     }
     if (parsed !== undefined && res.status >= 400) {
       const shapeProblem = errorShapeProblem(parsed);
-      if (shapeProblem) problems.push(`the JSON error body does not match {"error":{"code","message"}}: ${shapeProblem}`);
+      if (shapeProblem)
+        problems.push(`the JSON error body does not match {"error":{"code","message"}}: ${shapeProblem}`);
     }
   }
   if (res.status >= 400 && r.method !== 'HEAD' && res.body !== '' && sentPath.startsWith('/signup/api/') && !isJson) {
@@ -430,13 +783,15 @@ function errorShapeProblem(body: unknown): string | undefined {
   if (!error || typeof error !== 'object' || Array.isArray(error)) return '"error" is not an object';
   const extra = Object.keys(error).filter((k) => !['code', 'message', 'fields'].includes(k));
   if (extra.length) return `unexpected keys in "error": ${JSON.stringify(extra)}`;
-  if (typeof error.code !== 'string' || !SNAKE.test(error.code)) return `code ${JSON.stringify(error.code)} is not snake_case`;
+  if (typeof error.code !== 'string' || !SNAKE.test(error.code))
+    return `code ${JSON.stringify(error.code)} is not snake_case`;
   if (typeof error.message !== 'string' || error.message.trim() === '') return 'message is not a non-empty string';
   if (error.fields !== undefined) {
     if (!Array.isArray(error.fields)) return '"fields" is not an array';
     for (const f of error.fields as unknown[]) {
       const field = f as Record<string, unknown>;
-      if (!field || typeof field.field !== 'string' || typeof field.message !== 'string') return `bad entry in "fields": ${JSON.stringify(f)}`;
+      if (!field || typeof field.field !== 'string' || typeof field.message !== 'string')
+        return `bad entry in "fields": ${JSON.stringify(f)}`;
     }
   }
   return undefined;
@@ -469,19 +824,28 @@ let before: Snapshot;
 let frankSecret: unknown;
 let graceSecret: unknown;
 
-const admin = (method: string, p: string, body?: unknown) => mlflowAs(stack.mlflow, stack.mlflow.adminUsername, stack.mlflow.adminPassword, method, p, body);
+const admin = (method: string, p: string, body?: unknown) =>
+  mlflowAs(stack.mlflow, stack.mlflow.adminUsername, stack.mlflow.adminPassword, method, p, body);
 
 async function snapshot(): Promise<Snapshot> {
   const list = await admin('GET', '/api/2.0/mlflow/users/list');
   if (list.status !== 200) throw new Error(`users/list answered ${list.status}: ${JSON.stringify(list.body)}`);
   const out: Snapshot = new Map();
   for (const u of list.body.users as Array<{ id: number; username: string; is_admin: boolean }>) {
-    const perms = await admin('GET', `/api/3.0/mlflow/users/permissions/list?username=${encodeURIComponent(u.username)}`);
-    if (perms.status !== 200) throw new Error(`permissions/list for ${u.username} answered ${perms.status}: ${JSON.stringify(perms.body)}`);
+    const perms = await admin(
+      'GET',
+      `/api/3.0/mlflow/users/permissions/list?username=${encodeURIComponent(u.username)}`,
+    );
+    if (perms.status !== 200)
+      throw new Error(`permissions/list for ${u.username} answered ${perms.status}: ${JSON.stringify(perms.body)}`);
     const grants = (perms.body.permissions as Array<Record<string, string>>)
       .map((p) => {
         const via = p.role_name === undefined || /^__user_\d+__$/.test(p.role_name) ? 'direct' : `role:${p.role_name}`;
-        return { key: `${p.resource_type}|${p.resource_pattern}|${p.permission}|${via}`, type: p.resource_type!, resource: p.resource_pattern! };
+        return {
+          key: `${p.resource_type}|${p.resource_pattern}|${p.permission}|${via}`,
+          type: p.resource_type!,
+          resource: p.resource_pattern!,
+        };
       })
       .sort((a, b) => a.key.localeCompare(b.key));
     out.set(u.username, { id: u.id, is_admin: u.is_admin, grants });
@@ -489,7 +853,8 @@ async function snapshot(): Promise<Snapshot> {
   return out;
 }
 
-const isAliceResource = (g: { type: string; resource: string }) => g.type === 'experiment' && aliceExperiments.has(g.resource);
+const isAliceResource = (g: { type: string; resource: string }) =>
+  g.type === 'experiment' && aliceExperiments.has(g.resource);
 
 /** Differences between two snapshots that alice's own legitimate actions cannot explain. */
 function unexplainedChanges(a: Snapshot, b: Snapshot, allowAlice: boolean): string[] {
@@ -513,7 +878,8 @@ function unexplainedChanges(a: Snapshot, b: Snapshot, allowAlice: boolean): stri
       out.push(`user ${username} disappeared`);
       continue;
     }
-    if (was.id !== now.id || was.is_admin !== now.is_admin) out.push(`${username}: id/is_admin ${was.id}/${was.is_admin} → ${now.id}/${now.is_admin}`);
+    if (was.id !== now.id || was.is_admin !== now.is_admin)
+      out.push(`${username}: id/is_admin ${was.id}/${was.is_admin} → ${now.id}/${now.is_admin}`);
     const keep = (g: { type: string; resource: string }) => !allowAlice || !isAliceResource(g);
     const x = was.grants.filter(keep).map((g) => g.key);
     const y = now.grants.filter(keep).map((g) => g.key);
@@ -529,11 +895,15 @@ async function createAliceExperiment(): Promise<void> {
   let password = stack.papi!.secretFor('alice-sub', TEST_VO, SECRET_PATH)?.password ?? ALICE_PASSWORD;
   if ((await signInStatus(stack.mlflow, ALICE, password)) !== 200) {
     const reset = await alice.changePassword(ALICE_PASSWORD);
-    if (reset.status !== 204) throw new Error(`repair: resetting alice's password answered ${reset.status}: ${JSON.stringify(reset.body)}`);
+    if (reset.status !== 204)
+      throw new Error(`repair: resetting alice's password answered ${reset.status}: ${JSON.stringify(reset.body)}`);
     password = ALICE_PASSWORD;
   }
-  const res = await mlflowAs(stack.mlflow, ALICE, password, 'POST', '/api/2.0/mlflow/experiments/create', { name: `alice fuzz exp ${aliceExperiments.size + 1}` });
-  if (res.status !== 200) throw new Error(`alice could not create an experiment (${res.status}): ${JSON.stringify(res.body)}`);
+  const res = await mlflowAs(stack.mlflow, ALICE, password, 'POST', '/api/2.0/mlflow/experiments/create', {
+    name: `alice fuzz exp ${aliceExperiments.size + 1}`,
+  });
+  if (res.status !== 200)
+    throw new Error(`alice could not create an experiment (${res.status}): ${JSON.stringify(res.body)}`);
   currentAliceExperiment = String(res.body.experiment_id);
   aliceExperiments.add(currentAliceExperiment);
 }
@@ -548,12 +918,20 @@ async function repairAlice(): Promise<void> {
   if (me.status !== 200) throw new Error(`repair: GET /api/me answered ${me.status}: ${JSON.stringify(me.body)}`);
   if (!me.body.account) {
     const reg = await alice.register(ALICE_PASSWORD);
-    if (reg.status !== 201) throw new Error(`repair: registering alice answered ${reg.status}: ${JSON.stringify(reg.body)}`);
+    if (reg.status !== 201)
+      throw new Error(`repair: registering alice answered ${reg.status}: ${JSON.stringify(reg.body)}`);
   }
   const mine = await alice.call('GET', '/api/resources?type=experiment');
-  const manages = mine.status === 200 && (mine.body.resources as Array<{ id: string; can_manage: boolean }>).some((r) => r.can_manage && aliceExperiments.has(r.id));
+  const manages =
+    mine.status === 200 &&
+    (mine.body.resources as Array<{ id: string; can_manage: boolean }>).some(
+      (r) => r.can_manage && aliceExperiments.has(r.id),
+    );
   if (!manages) await createAliceExperiment();
-  else currentAliceExperiment = (mine.body.resources as Array<{ id: string; can_manage: boolean }>).find((r) => r.can_manage && aliceExperiments.has(r.id))!.id;
+  else
+    currentAliceExperiment = (mine.body.resources as Array<{ id: string; can_manage: boolean }>).find(
+      (r) => r.can_manage && aliceExperiments.has(r.id),
+    )!.id;
 }
 
 async function send(r: FuzzRequest, signedIn: boolean): Promise<{ sentPath: string; res: RawAnswer }> {
@@ -596,14 +974,22 @@ async function send(r: FuzzRequest, signedIn: boolean): Promise<{ sentPath: stri
   const cookies: Record<CookieKind, string | undefined> = {
     session: sessionCookie,
     none: undefined,
-    tampered: sessionCookie ? sessionCookie.replace(/(mlflow_signup\.sid=s%3A)([^.;]+)/, '$1tampered-session-id') : 'mlflow_signup.sid=s%3Aforged.sig',
+    tampered: sessionCookie
+      ? sessionCookie.replace(/(mlflow_signup\.sid=s%3A)([^.;]+)/, '$1tampered-session-id')
+      : 'mlflow_signup.sid=s%3Aforged.sig',
     garbage: 'mlflow_signup.sid=%E0%A4%A; mlflow_signup.sid=s:; =; \u00ff\u00fe=1',
   };
   const cookie = cookies[r.cookie];
   if (cookie) headers.Cookie = cookie;
   let body: Buffer | undefined;
   if (r.body !== undefined) {
-    body = Buffer.from(r.body.replaceAll('{CSRF}', r.csrf === 'form-field' && signedIn ? encodeURIComponent(rightToken) : 'wrong-form-token'), 'utf8');
+    body = Buffer.from(
+      r.body.replaceAll(
+        '{CSRF}',
+        r.csrf === 'form-field' && signedIn ? encodeURIComponent(rightToken) : 'wrong-form-token',
+      ),
+      'utf8',
+    );
     headers['Content-Length'] = String(body.length);
   }
   const target = sentPath + r.query;
@@ -614,7 +1000,8 @@ async function send(r: FuzzRequest, signedIn: boolean): Promise<{ sentPath: stri
     // often before the request is fully written: the client then sees a reset instead of the 431.
     const head = target.length + Object.entries(headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
     const code = (err as NodeJS.ErrnoException).code;
-    if (head > 16 * 1024 && (code === 'ECONNRESET' || code === 'EPIPE')) return { sentPath, res: { status: 431, headers: {}, body: '' } };
+    if (head > 16 * 1024 && (code === 'ECONNRESET' || code === 'EPIPE'))
+      return { sentPath, res: { status: 431, headers: {}, body: '' } };
     throw err;
   }
 }
@@ -631,19 +1018,29 @@ function runProperty(name: string, arb: fc.Arbitrary<FuzzRequest>, numRuns: numb
         throw new Error(`no HTTP answer for\n${describeRequest(r)}\n→ ${(err as Error).message}`, { cause: err });
       }
       sent++;
-      const code = /json/.test(String(answer.res.headers['content-type'])) ? /"code":"(\w+)"/.exec(answer.res.body)?.[1] : undefined;
+      const code = /json/.test(String(answer.res.headers['content-type']))
+        ? /"code":"(\w+)"/.exec(answer.res.body)?.[1]
+        : undefined;
       const label = `${answer.res.status}${code ? ` ${code}` : ''}`;
       statuses.set(label, (statuses.get(label) ?? 0) + 1);
       if (process.env.FUZZ_DEBUG) {
-         
-        console.log(`${describeRequest(r)}\n→ ${answer.res.status} ${answer.res.headers['content-type'] ?? ''} ${JSON.stringify(answer.res.body.slice(0, 200))}`);
+        console.log(
+          `${describeRequest(r)}\n→ ${answer.res.status} ${answer.res.headers['content-type'] ?? ''} ${JSON.stringify(answer.res.body.slice(0, 200))}`,
+        );
       }
       const problems = problemsOf(r, answer.sentPath, answer.res);
-      if (signedIn && (answer.res.status === 401 || (r.method !== 'GET' && r.method !== 'HEAD' && r.method !== 'OPTIONS' && answer.res.status < 400))) {
+      if (
+        signedIn &&
+        (answer.res.status === 401 ||
+          (r.method !== 'GET' && r.method !== 'HEAD' && r.method !== 'OPTIONS' && answer.res.status < 400))
+      ) {
         await repairAlice();
       }
       if (problems.length) {
-        const shown = answer.res.body.length > 600 ? `${answer.res.body.slice(0, 600)}… (${answer.res.body.length} chars)` : answer.res.body;
+        const shown =
+          answer.res.body.length > 600
+            ? `${answer.res.body.slice(0, 600)}… (${answer.res.body.length} chars)`
+            : answer.res.body;
         throw new Error(
           `${problems.join('\n')}\nrequest (as sent, path ${JSON.stringify(answer.sentPath.slice(0, 300))}):\n${describeRequest(r)}\n` +
             `answer: ${answer.res.status} Content-Type: ${answer.res.headers['content-type'] ?? 'none'}\n${shown}`,
@@ -651,10 +1048,19 @@ function runProperty(name: string, arb: fc.Arbitrary<FuzzRequest>, numRuns: numb
       }
     });
     try {
-      await fc.assert(property, { numRuns, seed: SEED, interruptAfterTimeLimit: 100_000, markInterruptAsFailure: false });
+      await fc.assert(property, {
+        numRuns,
+        seed: SEED,
+        interruptAfterTimeLimit: 100_000,
+        markInterruptAsFailure: false,
+      });
     } finally {
-       
-      console.log(`${name}: ${sent} requests; answers: ${[...statuses].sort((a, b) => a[0].localeCompare(b[0])).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+      console.log(
+        `${name}: ${sent} requests; answers: ${[...statuses]
+          .sort((a, b) => a[0].localeCompare(b[0]))
+          .map(([k, n]) => `${k} ×${n}`)
+          .join(', ')}`,
+      );
     }
   };
 }
@@ -667,15 +1073,32 @@ beforeAll(async () => {
   expect((await frank.register(FRANK_PASSWORD)).status).toBe(201);
   expect((await grace.register(GRACE_PASSWORD)).status).toBe(201);
   expect((await alice.register(ALICE_PASSWORD)).status).toBe(201);
-  const asFrank = (method: string, p: string, body?: unknown) => mlflowAs(stack.mlflow, FRANK, FRANK_PASSWORD, method, p, body);
+  const asFrank = (method: string, p: string, body?: unknown) =>
+    mlflowAs(stack.mlflow, FRANK, FRANK_PASSWORD, method, p, body);
   const exp = await asFrank('POST', '/api/2.0/mlflow/experiments/create', { name: 'frank exp ü/1' });
   expect(exp.status).toBe(200);
   experimentOfFrank = String(exp.body.experiment_id);
   expect((await asFrank('POST', '/api/2.0/mlflow/registered-models/create', { name: MODEL })).status).toBe(200);
-  expect((await asFrank('POST', '/api/2.0/mlflow/registered-models/create', { name: PROMPT, tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }] })).status).toBe(200);
+  expect(
+    (
+      await asFrank('POST', '/api/2.0/mlflow/registered-models/create', {
+        name: PROMPT,
+        tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }],
+      })
+    ).status,
+  ).toBe(200);
   // Alice may read frank's experiment (so she sees it, and is refused changes on it); grace may read the model.
-  expect((await frank.call('PUT', `/api/experiment/${experimentOfFrank}/collaborators/${enc(ALICE)}`, { permission: 'READ' })).status).toBe(201);
-  expect((await frank.call('PUT', `/api/registered_model/${enc(MODEL)}/collaborators/${enc(GRACE)}`, { permission: 'READ' })).status).toBe(201);
+  expect(
+    (
+      await frank.call('PUT', `/api/experiment/${experimentOfFrank}/collaborators/${enc(ALICE)}`, {
+        permission: 'READ',
+      })
+    ).status,
+  ).toBe(201);
+  expect(
+    (await frank.call('PUT', `/api/registered_model/${enc(MODEL)}/collaborators/${enc(GRACE)}`, { permission: 'READ' }))
+      .status,
+  ).toBe(201);
   await createAliceExperiment();
   before = await snapshot();
   frankSecret = stack.papi!.secretFor('frank-sub', TEST_VO, SECRET_PATH);
@@ -687,11 +1110,25 @@ afterAll(async () => {
 });
 
 describe('when anonymous requests of every kind arrive', () => {
-  it('then well-formed paths on every route never answer 5xx, errors are the JSON shape, and no body leaks internals',
-    runProperty('anonymous, well-formed', fc.oneof(...(['account', 'sharing', 'other'] as const).map((a) => requestArb(a, wellFormedSegment, false))), runs(110), false));
+  it(
+    'then well-formed paths on every route never answer 5xx, errors are the JSON shape, and no body leaks internals',
+    runProperty(
+      'anonymous, well-formed',
+      fc.oneof(...(['account', 'sharing', 'other'] as const).map((a) => requestArb(a, wellFormedSegment, false))),
+      runs(110),
+      false,
+    ),
+  );
 
-  it('then malformed percent-encodings and non-UTF-8 bytes in paths answer 4xx, never 5xx',
-    runProperty('anonymous, malformed', fc.oneof(...(['account', 'sharing', 'other'] as const).map((a) => requestArb(a, malformedSegment, false))), runs(40), false));
+  it(
+    'then malformed percent-encodings and non-UTF-8 bytes in paths answer 4xx, never 5xx',
+    runProperty(
+      'anonymous, malformed',
+      fc.oneof(...(['account', 'sharing', 'other'] as const).map((a) => requestArb(a, malformedSegment, false))),
+      runs(40),
+      false,
+    ),
+  );
 
   it('then MLflow is exactly as before', async () => {
     expect(unexplainedChanges(before, await snapshot(), false)).toEqual([]);
@@ -699,17 +1136,30 @@ describe('when anonymous requests of every kind arrive', () => {
 });
 
 describe('when a signed-in, registered person sends requests of every kind (with a valid CSRF token part of the time)', () => {
-  it('then the account routes never answer 5xx, errors are the JSON shape, and no body leaks internals',
-    runProperty('signed in, account', requestArb('account', wellFormedSegment, true), runs(70), true));
+  it(
+    'then the account routes never answer 5xx, errors are the JSON shape, and no body leaks internals',
+    runProperty('signed in, account', requestArb('account', wellFormedSegment, true), runs(70), true),
+  );
 
-  it('then the sharing routes never answer 5xx, errors are the JSON shape, and no body leaks internals',
-    runProperty('signed in, sharing', requestArb('sharing', wellFormedSegment, true), runs(100), true));
+  it(
+    'then the sharing routes never answer 5xx, errors are the JSON shape, and no body leaks internals',
+    runProperty('signed in, sharing', requestArb('sharing', wellFormedSegment, true), runs(100), true),
+  );
 
-  it('then auth, health, SPA and asset routes never answer 5xx, errors are the JSON shape, and no body leaks internals',
-    runProperty('signed in, auth/SPA/health', requestArb('other', wellFormedSegment, true), runs(60), true));
+  it(
+    'then auth, health, SPA and asset routes never answer 5xx, errors are the JSON shape, and no body leaks internals',
+    runProperty('signed in, auth/SPA/health', requestArb('other', wellFormedSegment, true), runs(60), true),
+  );
 
-  it('then malformed percent-encodings and non-UTF-8 bytes in paths answer 4xx, never 5xx',
-    runProperty('signed in, malformed', fc.oneof(...(['account', 'sharing', 'other'] as const).map((a) => requestArb(a, malformedSegment, true))), runs(40), true));
+  it(
+    'then malformed percent-encodings and non-UTF-8 bytes in paths answer 4xx, never 5xx',
+    runProperty(
+      'signed in, malformed',
+      fc.oneof(...(['account', 'sharing', 'other'] as const).map((a) => requestArb(a, malformedSegment, true))),
+      runs(40),
+      true,
+    ),
+  );
 
   it('then MLflow changed only where alice may change it: her own account and the grants on her own experiments', async () => {
     const after = await snapshot();

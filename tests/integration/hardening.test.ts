@@ -48,7 +48,9 @@ async function bodyOf(res: Response): Promise<any> {
 
 /** `GET <base>/auth/login[?returnTo=…]` in `agent`'s browser: the provider URL it redirects to (not followed). */
 async function startSignIn(agent: BrowserAgent, stack: Stack, returnTo?: string): Promise<string> {
-  const res = await agent.fetch(`${stack.baseUrl}/auth/login${returnTo === undefined ? '' : `?returnTo=${encodeURIComponent(returnTo)}`}`);
+  const res = await agent.fetch(
+    `${stack.baseUrl}/auth/login${returnTo === undefined ? '' : `?returnTo=${encodeURIComponent(returnTo)}`}`,
+  );
   await res.arrayBuffer();
   expect(res.status).toBe(302);
   return new URL(res.headers.get('location')!, stack.baseUrl).href;
@@ -59,13 +61,19 @@ async function startSignIn(agent: BrowserAgent, stack: Stack, returnTo?: string)
  * session, automatic consent) until it redirects back to the BFF's callback, and returns that callback URL
  * without requesting it.
  */
-async function throughProvider(agent: BrowserAgent, authorizeUrl: string, login: string, stack: Stack): Promise<string> {
+async function throughProvider(
+  agent: BrowserAgent,
+  authorizeUrl: string,
+  login: string,
+  stack: Stack,
+): Promise<string> {
   const callbackPrefix = `${stack.baseUrl}/auth/callback?`;
   let url = authorizeUrl;
   let init: RequestInit = {};
   for (let step = 0; step < 15; step++) {
     if (url.startsWith(callbackPrefix)) return url;
-    if (new URL(url).origin !== new URL(stack.oidc.issuer).origin) throw new Error(`the provider sent the browser to ${url}`);
+    if (new URL(url).origin !== new URL(stack.oidc.issuer).origin)
+      throw new Error(`the provider sent the browser to ${url}`);
     const res = await agent.fetch(url, init);
     const location = res.headers.get('location');
     if (REDIRECTS.has(res.status) && location) {
@@ -75,8 +83,11 @@ async function throughProvider(agent: BrowserAgent, authorizeUrl: string, login:
       continue;
     }
     const html = await res.text();
-    const form = parse(html).querySelectorAll('form').find((f) => f.querySelector('input[name="username"]'));
-    if (!form) throw new Error(`expected the provider's login form at ${url} (HTTP ${res.status}):\n${html.slice(0, 1500)}`);
+    const form = parse(html)
+      .querySelectorAll('form')
+      .find((f) => f.querySelector('input[name="username"]'));
+    if (!form)
+      throw new Error(`expected the provider's login form at ${url} (HTTP ${res.status}):\n${html.slice(0, 1500)}`);
     const action = new URL(form.getAttribute('action') || url, url);
     url = action.href;
     init = {
@@ -109,7 +120,8 @@ async function sameOriginRedirects(agent: BrowserAgent, url: string, stack: Stac
   return locations;
 }
 
-const collaborator = (id: string, username: string) => `/api/experiment/${encodeURIComponent(id)}/collaborators/${encodeURIComponent(username)}`;
+const collaborator = (id: string, username: string) =>
+  `/api/experiment/${encodeURIComponent(id)}/collaborators/${encodeURIComponent(username)}`;
 
 /** A person signed in at `origin` (a BFF replica mounted at /signup), talking JSON like the SPA. */
 async function signInAt(origin: string, login: string): Promise<ApiSession> {
@@ -124,16 +136,33 @@ async function signInAt(origin: string, login: string): Promise<ApiSession> {
 /* The services every block shares: one MLflow 3.18.0 and the main stack (BASE_PATH /signup)         */
 /* ------------------------------------------------------------------------------------------------ */
 
-const mlflow = useForAll('MLflow', () => startMlflow(), (m) => m.destroy());
-const main = useForAll('stack', () => startStack({ mlflow: mlflow(), vault: false, rule: 'realm_roles' }), (s) => s.stop());
+const mlflow = useForAll(
+  'MLflow',
+  () => startMlflow(),
+  (m) => m.destroy(),
+);
+const main = useForAll(
+  'stack',
+  () => startStack({ mlflow: mlflow(), vault: false, rule: 'realm_roles' }),
+  (s) => s.stop(),
+);
 
 /** The direct grant `username` holds on experiment `id`, as MLflow's admin sees it (3.13+ RBAC API). */
 async function directPermission(username: string, id: string): Promise<string | null> {
   const m = mlflow();
-  const res = await mlflowAs(m, m.adminUsername, m.adminPassword, 'GET', `/api/3.0/mlflow/users/permissions/list?username=${encodeURIComponent(username)}`);
+  const res = await mlflowAs(
+    m,
+    m.adminUsername,
+    m.adminPassword,
+    'GET',
+    `/api/3.0/mlflow/users/permissions/list?username=${encodeURIComponent(username)}`,
+  );
   expect(res.status).toBe(200);
   const hit = (res.body.permissions as any[]).find(
-    (p) => p.resource_type === 'experiment' && p.resource_pattern === id && /^__user_\d+__$/.test(p.role_name ?? '__user_0__'),
+    (p) =>
+      p.resource_type === 'experiment' &&
+      p.resource_pattern === id &&
+      /^__user_\d+__$/.test(p.role_name ?? '__user_0__'),
   );
   return hit?.permission ?? null;
 }
@@ -144,7 +173,10 @@ function registeredSharers() {
   sharers ??= (async () => {
     const a = await main().signIn('frank');
     const b = await main().signIn('grace');
-    for (const [session, password] of [[a, PASSWORD_A], [b, PASSWORD_B]] as const) {
+    for (const [session, password] of [
+      [a, PASSWORD_A],
+      [b, PASSWORD_B],
+    ] as const) {
       const res = await session.register(password);
       expect([201, 409]).toContain(res.status);
     }
@@ -162,7 +194,9 @@ function registeredSharers() {
  */
 async function raceToLowerEachOther(a: ApiSession, b: ApiSession, rounds: number, label: string) {
   for (let round = 1; round <= rounds; round++) {
-    const created = await mlflowAs(mlflow(), A, PASSWORD_A, 'POST', '/api/2.0/mlflow/experiments/create', { name: `${label} race ${round} ${Date.now()}` });
+    const created = await mlflowAs(mlflow(), A, PASSWORD_A, 'POST', '/api/2.0/mlflow/experiments/create', {
+      name: `${label} race ${round} ${Date.now()}`,
+    });
     expect(created.status).toBe(200);
     const id = String(created.body.experiment_id);
     expect((await a.call('PUT', collaborator(id, B), { permission: 'MANAGE' })).status).toBe(201);
@@ -172,20 +206,32 @@ async function raceToLowerEachOther(a: ApiSession, b: ApiSession, rounds: number
       a.call('PUT', collaborator(id, B), { permission: 'READ' }),
       b.call('PUT', collaborator(id, A), { permission: 'READ' }),
     ]);
-    const after: Record<string, string | null> = { [A]: await directPermission(A, id), [B]: await directPermission(B, id) };
+    const after: Record<string, string | null> = {
+      [A]: await directPermission(A, id),
+      [B]: await directPermission(B, id),
+    };
     const outcome = (res: { status: number; body: any }, target: string) => ({
       status: res.status,
       code: res.status === 200 ? null : res.body?.error?.code,
       target_now: after[target],
     });
-    const seen = { round, managers: Object.keys(after).filter((u) => after[u] === 'MANAGE'), aLowersB: outcome(aLowersB, B), bLowersA: outcome(bLowersA, A) };
+    const seen = {
+      round,
+      managers: Object.keys(after).filter((u) => after[u] === 'MANAGE'),
+      aLowersB: outcome(aLowersB, B),
+      bLowersA: outcome(bLowersA, A),
+    };
     // A success is in effect; a refusal is 409 last_manager (or 403 forbidden, for the one who was lowered
     // first and no longer manages) and changed nothing; and at least one manager is left.
     const ok = (o: ReturnType<typeof outcome>) =>
       (o.status === 200 && o.target_now === 'READ') ||
       (o.status === 409 && o.code === 'last_manager' && o.target_now === 'MANAGE') ||
       (o.status === 403 && o.code === 'forbidden' && o.target_now === 'MANAGE');
-    expect({ ...seen, consistent: ok(seen.aLowersB) && ok(seen.bLowersA), someone_manages: seen.managers.length > 0 }).toEqual({
+    expect({
+      ...seen,
+      consistent: ok(seen.aLowersB) && ok(seen.bLowersA),
+      someone_manages: seen.managers.length > 0,
+    }).toEqual({
       ...seen,
       consistent: true,
       someone_manages: true,
@@ -232,28 +278,35 @@ describe('when one browser has several sign-ins pending (tabs)', () => {
   it.each([
     ['the first started, then the second', [0, 1]],
     ['the second started, then the first', [1, 0]],
-  ])('when two tabs start signing in and finish %s, then both complete and land where each started', async (_order, order) => {
-    const stack = main();
-    const agent = new BrowserAgent();
-    const returnTos = ['/signup/one', '/signup/two'];
-    const authorizeUrls: string[] = [];
-    for (const returnTo of returnTos) authorizeUrls.push(await startSignIn(agent, stack, returnTo));
-    const callbacks: string[] = [];
-    for (const url of authorizeUrls) callbacks.push(await throughProvider(agent, url, 'alice', stack));
+  ])(
+    'when two tabs start signing in and finish %s, then both complete and land where each started',
+    async (_order, order) => {
+      const stack = main();
+      const agent = new BrowserAgent();
+      const returnTos = ['/signup/one', '/signup/two'];
+      const authorizeUrls: string[] = [];
+      for (const returnTo of returnTos) authorizeUrls.push(await startSignIn(agent, stack, returnTo));
+      const callbacks: string[] = [];
+      for (const url of authorizeUrls) callbacks.push(await throughProvider(agent, url, 'alice', stack));
 
-    const landed: Array<{ tab: number; status: number; location: string | null }> = [];
-    for (const tab of order) {
-      const res = await agent.fetch(callbacks[tab]!, { headers: { Accept: 'text/html' } });
-      await res.arrayBuffer();
-      const location = res.headers.get('location');
-      landed.push({ tab, status: res.status, location: location === null ? null : new URL(location, callbacks[tab]).href });
-    }
-    expect(landed).toEqual(order.map((tab) => ({ tab, status: 302, location: `${stack.origin}${returnTos[tab]}` })));
+      const landed: Array<{ tab: number; status: number; location: string | null }> = [];
+      for (const tab of order) {
+        const res = await agent.fetch(callbacks[tab]!, { headers: { Accept: 'text/html' } });
+        await res.arrayBuffer();
+        const location = res.headers.get('location');
+        landed.push({
+          tab,
+          status: res.status,
+          location: location === null ? null : new URL(location, callbacks[tab]).href,
+        });
+      }
+      expect(landed).toEqual(order.map((tab) => ({ tab, status: 302, location: `${stack.origin}${returnTos[tab]}` })));
 
-    const me = await agent.fetch(`${stack.baseUrl}/api/me`, { headers: { Accept: 'application/json' } });
-    expect(me.status).toBe(200);
-    expect((await bodyOf(me)).user.email).toBe('alice@example.org');
-  });
+      const me = await agent.fetch(`${stack.baseUrl}/api/me`, { headers: { Accept: 'application/json' } });
+      expect(me.status).toBe(200);
+      expect((await bodyOf(me)).user.email).toBe('alice@example.org');
+    },
+  );
 
   it('when six sign-ins are started in one browser, then the five newest complete in any order and the oldest is refused as invalid_state', async () => {
     const stack = main();
@@ -269,7 +322,12 @@ describe('when one browser has several sign-ins pending (tabs)', () => {
       const res = await agent.fetch(callbacks[tab]!, { headers: { Accept: 'application/json' } });
       const location = res.headers.get('location');
       const body = REDIRECTS.has(res.status) ? (await res.arrayBuffer(), undefined) : await bodyOf(res);
-      results.push({ tab, status: res.status, landed: location === null ? null : new URL(location, callbacks[tab]).href, code: body?.error?.code ?? null });
+      results.push({
+        tab,
+        status: res.status,
+        landed: location === null ? null : new URL(location, callbacks[tab]).href,
+        code: body?.error?.code ?? null,
+      });
     }
     expect(results).toEqual([
       ...[3, 5, 1, 4, 2].map((tab) => ({ tab, status: 302, landed: `${stack.origin}${returnTos[tab]}`, code: null })),
@@ -293,7 +351,10 @@ describe('when the callback carries a state this browser did not start', () => {
       const url = `${stack.baseUrl}/auth/callback?state=${encodeURIComponent(state)}&code=forged-code-123&iss=${encodeURIComponent(stack.oidc.issuer)}`;
 
       const json = await agent.fetch(url, { headers: { Accept: 'application/json' } });
-      expect({ status: json.status, body: await bodyOf(json) }).toEqual({ status: 400, body: { error: expect.objectContaining({ code: 'invalid_state' }) } });
+      expect({ status: json.status, body: await bodyOf(json) }).toEqual({
+        status: 400,
+        body: { error: expect.objectContaining({ code: 'invalid_state' }) },
+      });
       const page = await agent.fetch(url, { headers: { Accept: 'text/html' } });
       await page.arrayBuffer();
       expect(page.status).toBe(400);
@@ -357,10 +418,17 @@ describe('when a URL is not valid percent-encoding', () => {
     '/%ZZ',
   ];
 
-  async function answers(fetchIt: (url: string, init: RequestInit) => Promise<Response>, paths: string[], init: RequestInit = {}) {
+  async function answers(
+    fetchIt: (url: string, init: RequestInit) => Promise<Response>,
+    paths: string[],
+    init: RequestInit = {},
+  ) {
     const out: Array<{ path: string; status: number; code: unknown }> = [];
     for (const p of paths) {
-      const res = await fetchIt(`${main().origin}${p}`, { ...init, headers: { Accept: 'application/json', ...(init.headers as Record<string, string>) } });
+      const res = await fetchIt(`${main().origin}${p}`, {
+        ...init,
+        headers: { Accept: 'application/json', ...(init.headers as Record<string, string>) },
+      });
       const body = await bodyOf(res);
       out.push({ path: p, status: res.status, code: body?.error?.code });
     }
@@ -422,20 +490,32 @@ describe('when a password holds control characters', () => {
     ['CSI (C1)', 'control\u009bpassword-12'],
   ];
 
-  it.each(BAD_PASSWORDS)('when registering with %s, then 422 password_invalid_characters and no MLflow user is created', async (_what, password) => {
-    const alice = await main().signIn('alice');
-    const res = await alice.register(password);
-    expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status: 422, code: 'password_invalid_characters' });
-    expect(await mlflowUser(mlflow(), 'alice@example.org')).toBeNull();
-  });
+  it.each(BAD_PASSWORDS)(
+    'when registering with %s, then 422 password_invalid_characters and no MLflow user is created',
+    async (_what, password) => {
+      const alice = await main().signIn('alice');
+      const res = await alice.register(password);
+      expect({ status: res.status, code: res.body?.error?.code }).toEqual({
+        status: 422,
+        code: 'password_invalid_characters',
+      });
+      expect(await mlflowUser(mlflow(), 'alice@example.org')).toBeNull();
+    },
+  );
 
-  it.each(BAD_PASSWORDS)('when changing the password to one with %s, then 422 password_invalid_characters and the old password still works in MLflow', async (_what, password) => {
-    const { a } = await registeredSharers();
-    const res = await a.changePassword(password);
-    expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status: 422, code: 'password_invalid_characters' });
-    expect(await signInStatus(mlflow(), A, PASSWORD_A)).toBe(200);
-    expect(await signInStatus(mlflow(), A, password)).toBe(401);
-  });
+  it.each(BAD_PASSWORDS)(
+    'when changing the password to one with %s, then 422 password_invalid_characters and the old password still works in MLflow',
+    async (_what, password) => {
+      const { a } = await registeredSharers();
+      const res = await a.changePassword(password);
+      expect({ status: res.status, code: res.body?.error?.code }).toEqual({
+        status: 422,
+        code: 'password_invalid_characters',
+      });
+      expect(await signInStatus(mlflow(), A, PASSWORD_A)).toBe(200);
+      expect(await signInStatus(mlflow(), A, password)).toBe(401);
+    },
+  );
 });
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -444,7 +524,11 @@ describe('when a password holds control characters', () => {
 
 describe('when the access token has expired', () => {
   const TTL_SECONDS = 2;
-  const stack = useForAll('refresh stack', () => startStack({ mlflow: mlflow(), vault: false, accessTokenTtlSeconds: TTL_SECONDS }), (s) => s.stop());
+  const stack = useForAll(
+    'refresh stack',
+    () => startStack({ mlflow: mlflow(), vault: false, accessTokenTtlSeconds: TTL_SECONDS }),
+    (s) => s.stop(),
+  );
   const afterExpiry = () => sleep(TTL_SECONDS * 1000 + 700);
 
   it('when five API requests arrive at once, then all answer 200 and the provider sees exactly one refresh', async () => {
@@ -453,7 +537,11 @@ describe('when the access token has expired', () => {
     const before = stack().oidc.tokenRequests.length;
     const answers = await Promise.all([1, 2, 3, 4, 5].map(() => alice.call('GET', '/api/me')));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
-    expect(stack().oidc.tokenRequests.slice(before).map((r) => [r.grantType, r.outcome])).toEqual([['refresh_token', 'issued']]);
+    expect(
+      stack()
+        .oidc.tokenRequests.slice(before)
+        .map((r) => [r.grantType, r.outcome]),
+    ).toEqual([['refresh_token', 'issued']]);
 
     // The refresh token the provider rotated is the one kept: the next refresh works too.
     await afterExpiry();
@@ -463,22 +551,30 @@ describe('when the access token has expired', () => {
   it.each([
     ['drops the connection', 'drop' as const],
     ['answers 503', 503],
-  ])('when the token endpoint %s at refresh time, then 503 provider_unavailable, and once it answers again the same session works', async (_what, failure) => {
-    const alice = await stack().signIn('alice');
-    await afterExpiry();
-    const before = stack().oidc.tokenRequests.length;
-    stack().oidc.setTokenEndpointFailure(failure);
-    try {
-      const res = await alice.call('GET', '/api/me');
-      expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status: 503, code: 'provider_unavailable' });
-      expect(stack().oidc.tokenRequests.slice(before)).toContainEqual(expect.objectContaining({ grantType: 'refresh_token', outcome: 'failed' }));
-    } finally {
-      stack().oidc.setTokenEndpointFailure(undefined);
-    }
-    const again = await alice.call('GET', '/api/me');
-    expect(again.status).toBe(200);
-    expect(again.body.user.email).toBe('alice@example.org');
-  });
+  ])(
+    'when the token endpoint %s at refresh time, then 503 provider_unavailable, and once it answers again the same session works',
+    async (_what, failure) => {
+      const alice = await stack().signIn('alice');
+      await afterExpiry();
+      const before = stack().oidc.tokenRequests.length;
+      stack().oidc.setTokenEndpointFailure(failure);
+      try {
+        const res = await alice.call('GET', '/api/me');
+        expect({ status: res.status, code: res.body?.error?.code }).toEqual({
+          status: 503,
+          code: 'provider_unavailable',
+        });
+        expect(stack().oidc.tokenRequests.slice(before)).toContainEqual(
+          expect.objectContaining({ grantType: 'refresh_token', outcome: 'failed' }),
+        );
+      } finally {
+        stack().oidc.setTokenEndpointFailure(undefined);
+      }
+      const again = await alice.call('GET', '/api/me');
+      expect(again.status).toBe(200);
+      expect(again.body.user.email).toBe('alice@example.org');
+    },
+  );
 
   it('when the provider refuses the refresh (the grant was revoked), then 401 session_expired', async () => {
     const alice = await stack().signIn('alice');
@@ -487,7 +583,9 @@ describe('when the access token has expired', () => {
     const before = stack().oidc.tokenRequests.length;
     const res = await alice.call('GET', '/api/me');
     expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status: 401, code: 'session_expired' });
-    expect(stack().oidc.tokenRequests.slice(before)).toContainEqual(expect.objectContaining({ grantType: 'refresh_token', outcome: 'refused', error: 'invalid_grant' }));
+    expect(stack().oidc.tokenRequests.slice(before)).toContainEqual(
+      expect.objectContaining({ grantType: 'refresh_token', outcome: 'refused', error: 'invalid_grant' }),
+    );
   });
 });
 
@@ -542,13 +640,20 @@ describe('when returnTo points off the site under BASE_PATH /signup', () => {
 
 describe('when returnTo points off the site under BASE_PATH / (served at the root)', () => {
   // BASE_PATH '' reads as "unset" (the default /signup): the root is written as "/".
-  const root = useForAll('root stack', () => startStack({ mlflow: mlflow(), vault: false, basePath: '', env: { BASE_PATH: '/' } }), (s) => s.stop());
+  const root = useForAll(
+    'root stack',
+    () => startStack({ mlflow: mlflow(), vault: false, basePath: '', env: { BASE_PATH: '/' } }),
+    (s) => s.stop(),
+  );
 
-  it.each(EVIL_RETURN_TOS)('when returnTo is %p, then every redirect after sign-in stays on the BFF origin', async (returnTo) => {
-    const redirects = await redirectsAfterSignIn(root(), returnTo);
-    expect(redirects.length).toBeGreaterThan(0);
-    expect(redirects.map((l) => new URL(l).origin)).toEqual(redirects.map(() => root().origin));
-  });
+  it.each(EVIL_RETURN_TOS)(
+    'when returnTo is %p, then every redirect after sign-in stays on the BFF origin',
+    async (returnTo) => {
+      const redirects = await redirectsAfterSignIn(root(), returnTo);
+      expect(redirects.length).toBeGreaterThan(0);
+      expect(redirects.map((l) => new URL(l).origin)).toEqual(redirects.map(() => root().origin));
+    },
+  );
 
   it('when returnTo is a page of the service, then sign-in lands there', async () => {
     expect(root().config.basePath).toBe('');
@@ -561,7 +666,11 @@ describe('when returnTo points off the site under BASE_PATH / (served at the roo
 /* ------------------------------------------------------------------------------------------------ */
 
 describe('with sessions in PostgreSQL', () => {
-  const postgres = useForAll('PostgreSQL', () => startPostgres(), (p) => p.stop());
+  const postgres = useForAll(
+    'PostgreSQL',
+    () => startPostgres(),
+    (p) => p.stop(),
+  );
   beforeAll(async () => {
     const admin = new pg.Client({ connectionString: postgres().url() });
     await admin.connect();
@@ -573,7 +682,12 @@ describe('with sessions in PostgreSQL', () => {
   describe('when anonymous visitors start many sign-ins', () => {
     const stack = useForAll(
       'PostgreSQL stack',
-      () => startStack({ mlflow: mlflow(), vault: false, env: { SESSION_DATABASE_URL: postgres().url('signup_sessions') } }),
+      () =>
+        startStack({
+          mlflow: mlflow(),
+          vault: false,
+          env: { SESSION_DATABASE_URL: postgres().url('signup_sessions') },
+        }),
       (s) => s.stop(),
     );
     const db = useForAll(
@@ -585,7 +699,8 @@ describe('with sessions in PostgreSQL', () => {
       },
       (client) => client.end(),
     );
-    const sessionRows = async () => (await db().query('SELECT count(*)::int AS n FROM signup_sessions')).rows[0].n as number;
+    const sessionRows = async () =>
+      (await db().query('SELECT count(*)::int AS n FROM signup_sessions')).rows[0].n as number;
 
     it('when 500 sign-ins are started, then no session row is added and a person signed in before is still signed in', async () => {
       const alice = await stack().signIn('alice');
@@ -615,10 +730,19 @@ describe('with sessions in PostgreSQL', () => {
     async function startReplica(port: number, env: Record<string, string>): Promise<string> {
       const origin = `http://127.0.0.1:${port}`;
       const log: string[] = [];
-      const child = spawn(path.join(repoRoot, 'tests/node_modules/.bin/tsx'), [path.join(repoRoot, 'server/src/main.ts')], {
-        env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), OIDC_REDIRECT_URI: `${origin}/signup/auth/callback` },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        path.join(repoRoot, 'tests/node_modules/.bin/tsx'),
+        [path.join(repoRoot, 'server/src/main.ts')],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            ...env,
+            PORT: String(port),
+            OIDC_REDIRECT_URI: `${origin}/signup/auth/callback`,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       child.stdout.on('data', (d: Buffer) => log.push(d.toString()));
       child.stderr.on('data', (d: Buffer) => log.push(d.toString()));
       replicas.push({ origin, child, log });
@@ -631,17 +755,21 @@ describe('with sessions in PostgreSQL', () => {
         if (child.exitCode !== null) break;
         await sleep(200);
       }
-      throw new Error(`the BFF replica on ${port} did not become ready (last /readyz: ${last}):\n${log.join('').slice(-3000)}`);
+      throw new Error(
+        `the BFF replica on ${port} did not become ready (last /readyz: ${last}):\n${log.join('').slice(-3000)}`,
+      );
     }
 
     beforeAll(async () => {
       const ports = [await freePort(), await freePort()];
       oidc = await startOidcProvider({
-        clients: [{
-          client_id: CLIENT_ID,
-          redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/auth/callback`),
-          post_logout_redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/`),
-        }],
+        clients: [
+          {
+            client_id: CLIENT_ID,
+            redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/auth/callback`),
+            post_logout_redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/`),
+          },
+        ],
       });
       const env = {
         NODE_ENV: 'production',
@@ -662,7 +790,11 @@ describe('with sessions in PostgreSQL', () => {
 
     afterAll(async () => {
       for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGTERM');
-      await Promise.all(replicas.map((r) => (r.child.exitCode !== null ? Promise.resolve() : new Promise((res) => r.child.once('exit', res)))));
+      await Promise.all(
+        replicas.map((r) =>
+          r.child.exitCode !== null ? Promise.resolve() : new Promise((res) => r.child.once('exit', res)),
+        ),
+      );
       await oidc?.stop();
     });
 
@@ -718,7 +850,9 @@ describe('/readyz', () => {
       await res.arrayBuffer();
       expect(res.status).toBe(200);
     }
-    expect(counter!.calls.length <= 2 ? 'at most 2' : counter!.calls.map((c) => `${c.method} ${c.path}`)).toBe('at most 2');
+    expect(counter!.calls.length <= 2 ? 'at most 2' : counter!.calls.map((c) => `${c.method} ${c.path}`)).toBe(
+      'at most 2',
+    );
   });
 
   it('when the MLflow admin password is wrong, then /readyz says so without internal error text or the password', async () => {
@@ -729,7 +863,11 @@ describe('/readyz', () => {
       const text = await res.text();
       expect(res.status).toBe(503);
       expect(JSON.parse(text).checks.mlflow.ok).toBe(false);
-      expect({ url, leaks: internalsIn(text, [wrong, mlflow().adminPassword]), text }).toEqual({ url, leaks: [], text });
+      expect({ url, leaks: internalsIn(text, [wrong, mlflow().adminPassword]), text }).toEqual({
+        url,
+        leaks: [],
+        text,
+      });
     }
   });
 

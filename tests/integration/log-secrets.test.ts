@@ -91,7 +91,8 @@ function recordVisited(visited: string[], who: string) {
       addSecret('authorization code', url.searchParams.get('code'), `${who}'s callback URL`);
       addSecret('state', url.searchParams.get('state'), `${who}'s callback URL`);
     }
-    if (url.searchParams.has('code_challenge')) addSecret('state', url.searchParams.get('state'), `${who}'s authorization request`);
+    if (url.searchParams.has('code_challenge'))
+      addSecret('state', url.searchParams.get('state'), `${who}'s authorization request`);
   }
 }
 
@@ -113,7 +114,11 @@ async function recordSession(agent: BrowserAgent, who: string) {
 /** Signs in through the BFF and the provider's real login form; returns the SPA-like API session. */
 async function signIn(login: string, password: string): Promise<ApiSession> {
   const agent = new BrowserAgent();
-  const { visited } = await agent.signIn(`${stack.baseUrl}/auth/login?returnTo=${encodeURIComponent('/signup/account')}`, login, password);
+  const { visited } = await agent.signIn(
+    `${stack.baseUrl}/auth/login?returnTo=${encodeURIComponent('/signup/account')}`,
+    login,
+    password,
+  );
   recordVisited(visited, login);
   addSecret('password', password, `${login}'s provider password`);
   const session = new ApiSession(agent, stack.baseUrl, stack.origin);
@@ -132,14 +137,21 @@ async function confirmProviderLogout(agent: BrowserAgent, endSessionUrl: string,
   const confirm = await agent.follow(endSessionUrl);
   const html = await confirm.response.text();
   expect(html).toContain('Yes, sign me out');
-  const out = await agent.submitForm(html, confirm.visited.at(-1)!, { selector: 'form[id="op.logoutForm"]', fields: { logout: 'yes' } });
+  const out = await agent.submitForm(html, confirm.visited.at(-1)!, {
+    selector: 'form[id="op.logoutForm"]',
+    fields: { logout: 'yes' },
+  });
   expect(out.visited.at(-1)).toBe(`${stack.baseUrl}/`);
 }
 
 beforeAll(async () => {
   stack = await startStack({ rule: 'realm_roles', vault: true, accessTokenTtlSeconds: 5, logger });
   addSecret('MLflow admin credentials', stack.mlflow.adminPassword, 'MLFLOW_PASSWORD');
-  addSecret('MLflow admin credentials', basic(stack.mlflow.adminUsername, stack.mlflow.adminPassword), 'the admin Basic header');
+  addSecret(
+    'MLflow admin credentials',
+    basic(stack.mlflow.adminUsername, stack.mlflow.adminPassword),
+    'the admin Basic header',
+  );
   addSecret('session secret', SESSION_SECRET, 'SESSION_SECRET');
   stack.oidc.provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     // After the grant handler ran: `ctx.body` is the token response, `ctx.oidc.params` the token request.
@@ -178,7 +190,9 @@ beforeAll(async () => {
   addSecret('password', FRANK_PASSWORD, "frank's MLflow password");
   addSecret('password', basic(FRANK, FRANK_PASSWORD), "frank's MLflow Basic header");
   expect((await frank.register(FRANK_PASSWORD)).status).toBe(201);
-  const exp = await mlflowAs(stack.mlflow, ALICE, THIRD, 'POST', '/api/2.0/mlflow/experiments/create', { name: 'alice log-secrets exp' });
+  const exp = await mlflowAs(stack.mlflow, ALICE, THIRD, 'POST', '/api/2.0/mlflow/experiments/create', {
+    name: 'alice log-secrets exp',
+  });
   expect(exp.status).toBe(200);
   const collaborator = `/api/experiment/${exp.body.experiment_id}/collaborators/${encodeURIComponent(FRANK)}`;
   expect((await alice.call('PUT', collaborator, { permission: 'READ' })).status).toBe(201);
@@ -194,9 +208,12 @@ beforeAll(async () => {
   const state = new URL(login.headers.get('location')!).searchParams.get('state')!;
   addSecret('state', state, "a stranger's pending sign-in");
   addSecret('authorization code', FORGED_CODE, 'the forged code');
-  const failed = await stranger.fetch(`${stack.baseUrl}/auth/callback?code=${FORGED_CODE}&state=${state}&iss=${encodeURIComponent(stack.oidc.issuer)}`, {
-    headers: { Accept: 'application/json' },
-  });
+  const failed = await stranger.fetch(
+    `${stack.baseUrl}/auth/callback?code=${FORGED_CODE}&state=${state}&iss=${encodeURIComponent(stack.oidc.issuer)}`,
+    {
+      headers: { Accept: 'application/json' },
+    },
+  );
   expect(failed.status).toBe(400);
   await failed.arrayBuffer();
   const replay = await alice.agent.fetch(callbackUrls[0]!, { headers: { Accept: 'application/json' } });
@@ -268,14 +285,18 @@ describe('when a whole session runs (sign-in, register, password changes, refres
   });
 
   it.each(KINDS)('then no %s appears anywhere in the log', (kind) => {
-    const pieces = [...secrets.get(kind)!].flatMap(([secret, where]) => fragmentsOf(secret).map((piece) => ({ piece, where, whole: piece === secret })));
+    const pieces = [...secrets.get(kind)!].flatMap(([secret, where]) =>
+      fragmentsOf(secret).map((piece) => ({ piece, where, whole: piece === secret })),
+    );
     // One report per leaking log line (the tokens of one person share their claims, so pieces repeat).
     const leaks: string[] = [];
     for (const line of logLines) {
       const hit = pieces.find((p) => line.includes(p.piece));
       if (hit) {
         const shown = hit.whole ? 'whole' : `a ${hit.piece.length}-character piece of it`;
-        leaks.push(`${hit.where} (${shown}) is in the log:\n  ${excerpt(line.trimEnd(), line.indexOf(hit.piece), hit.piece.length)}`);
+        leaks.push(
+          `${hit.where} (${shown}) is in the log:\n  ${excerpt(line.trimEnd(), line.indexOf(hit.piece), hit.piece.length)}`,
+        );
       }
     }
     expect(leaks).toEqual([]);
@@ -290,10 +311,12 @@ describe('when a whole session runs (sign-in, register, password changes, refres
     for (const r of lines) {
       const text = JSON.stringify({ req: r.req, res: r.res, msg: r.msg });
       for (const m of text.matchAll(/[?&;](code|state|iss)=([^&"\s]*)/gi)) {
-        if (m[1]!.toLowerCase() !== 'iss' && !redacted(m[2]!)) problems.push(`${m[1]}=${m[2]} in ${text.slice(0, 400)}`);
+        if (m[1]!.toLowerCase() !== 'iss' && !redacted(m[2]!))
+          problems.push(`${m[1]}=${m[2]} in ${text.slice(0, 400)}`);
       }
       for (const m of JSON.stringify(r.req ?? {}).matchAll(/"(code|state)":"([^"]*)"/g)) {
-        if (!redacted(m[2]!)) problems.push(`"${m[1]}":"${m[2]}" in the logged request ${JSON.stringify(r.req).slice(0, 400)}`);
+        if (!redacted(m[2]!))
+          problems.push(`"${m[1]}":"${m[2]}" in the logged request ${JSON.stringify(r.req).slice(0, 400)}`);
       }
     }
     expect(problems).toEqual([]);

@@ -23,7 +23,12 @@ const services = useForAll(
     let counter: MlflowCallCounter | undefined;
     try {
       counter = await startMlflowCallCounter(mlflow.url);
-      const stack = await startStack({ mlflow, vault: true, rule: 'realm_roles', env: { MLFLOW_HOSTNAME: counter.url } });
+      const stack = await startStack({
+        mlflow,
+        vault: true,
+        rule: 'realm_roles',
+        env: { MLFLOW_HOSTNAME: counter.url },
+      });
       return { mlflow, counter, stack };
     } catch (err) {
       await counter?.close();
@@ -56,15 +61,24 @@ function expectAtMost(calls: string[], max: number, min = 0) {
 /** The direct grant `username` holds on experiment `id`, as MLflow's admin sees it (3.13+ RBAC API). */
 async function directPermission(username: string, id: string): Promise<string | null> {
   const m = mlflow();
-  const res = await mlflowAs(m, m.adminUsername, m.adminPassword, 'GET', `/api/3.0/mlflow/users/permissions/list?username=${encodeURIComponent(username)}`);
+  const res = await mlflowAs(
+    m,
+    m.adminUsername,
+    m.adminPassword,
+    'GET',
+    `/api/3.0/mlflow/users/permissions/list?username=${encodeURIComponent(username)}`,
+  );
   expect(res.status).toBe(200);
   const hit = (res.body.permissions as any[]).find(
-    (p) => p.resource_type === 'experiment' && p.resource_pattern === id && /^__user_\d+__$/.test(p.role_name ?? '__user_0__'),
+    (p) =>
+      p.resource_type === 'experiment' &&
+      p.resource_pattern === id &&
+      /^__user_\d+__$/.test(p.role_name ?? '__user_0__'),
   );
   return hit?.permission ?? null;
 }
 
-describe("when a person registers and comes back to their account page", () => {
+describe('when a person registers and comes back to their account page', () => {
   const FIRST = 'first-password-1234';
   const SECOND = 'second-password-5678';
   let alice: ApiSession;
@@ -93,7 +107,10 @@ describe("when a person registers and comes back to their account page", () => {
     expect(result.status).toBe(204);
     expectAtMost(calls, 2, 1);
     expect(await signInStatus(mlflow(), 'alice@example.org', SECOND)).toBe(200);
-    expect(stack().papi!.secretFor('alice-sub', TEST_VO, SECRET_PATH)).toEqual({ username: 'alice@example.org', password: SECOND });
+    expect(stack().papi!.secretFor('alice-sub', TEST_VO, SECRET_PATH)).toEqual({
+      username: 'alice@example.org',
+      password: SECOND,
+    });
 
     const next = await alice.me();
     expect(next.body.vault.status).toBe('in_sync');
@@ -102,8 +119,11 @@ describe("when a person registers and comes back to their account page", () => {
     expectAtMost(againCalls, 1);
   });
 
-  it('when the Vault copy is changed behind the service\'s back, then GET /api/me says out_of_sync, and in_sync once it is put right', async () => {
-    stack().papi!.putSecret('alice-sub', TEST_VO, SECRET_PATH, { username: 'alice@example.org', password: 'a-stale-password-0000' });
+  it("when the Vault copy is changed behind the service's back, then GET /api/me says out_of_sync, and in_sync once it is put right", async () => {
+    stack().papi!.putSecret('alice-sub', TEST_VO, SECRET_PATH, {
+      username: 'alice@example.org',
+      password: 'a-stale-password-0000',
+    });
     expect((await alice.me()).body.vault.status).toBe('out_of_sync');
     expect((await alice.me()).body.vault.status).toBe('out_of_sync');
 
@@ -115,14 +135,17 @@ describe("when a person registers and comes back to their account page", () => {
 describe('when a manager shares an experiment', () => {
   let frank: ApiSession;
   let experimentId: string;
-  const collaborator = (username: string) => `/api/experiment/${experimentId}/collaborators/${encodeURIComponent(username)}`;
+  const collaborator = (username: string) =>
+    `/api/experiment/${experimentId}/collaborators/${encodeURIComponent(username)}`;
 
   beforeAll(async () => {
     frank = await stack().signIn('frank');
     const grace = await stack().signIn('grace');
     expect((await frank.register(PASSWORD_A)).status).toBe(201);
     expect((await grace.register(PASSWORD_B)).status).toBe(201);
-    const created = await mlflowAs(mlflow(), A, PASSWORD_A, 'POST', '/api/2.0/mlflow/experiments/create', { name: 'budget experiment' });
+    const created = await mlflowAs(mlflow(), A, PASSWORD_A, 'POST', '/api/2.0/mlflow/experiments/create', {
+      name: 'budget experiment',
+    });
     expect(created.status).toBe(200);
     experimentId = String(created.body.experiment_id);
     // What the sharing page loads before any change: the list of experiments and who has access.
@@ -163,7 +186,9 @@ describe('when a person holds grants on 60 experiments', () => {
     expect([201, 409]).toContain(reg.status);
     // Created with her own credentials, so she holds MANAGE on each; the BFF has seen none of them.
     for (let i = 0; i < 60; i++) {
-      const res = await mlflowAs(mlflow(), B, PASSWORD_B, 'POST', '/api/2.0/mlflow/experiments/create', { name: `grace experiment ${String(i).padStart(2, '0')}` });
+      const res = await mlflowAs(mlflow(), B, PASSWORD_B, 'POST', '/api/2.0/mlflow/experiments/create', {
+        name: `grace experiment ${String(i).padStart(2, '0')}`,
+      });
       expect(res.status).toBe(200);
       created.push(String(res.body.experiment_id));
     }

@@ -12,7 +12,11 @@ const stack = useStack({ rule: 'realm_roles', vault: false });
 describe('CSRF', () => {
   it('when a state-changing request has no CSRF token, then 403 csrf and nothing changes', async () => {
     const alice = await stack().signIn('alice');
-    for (const [method, path] of [['POST', '/api/me'], ['PUT', '/api/me/password'], ['DELETE', '/api/me']] as const) {
+    for (const [method, path] of [
+      ['POST', '/api/me'],
+      ['PUT', '/api/me/password'],
+      ['DELETE', '/api/me'],
+    ] as const) {
       const res = await alice.call(method, path, { password: PASSWORD }, { csrf: false });
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('csrf');
@@ -49,9 +53,11 @@ describe('sign-in callback', () => {
   it('when the state is forged or missing, then 400 invalid_state, not a 500', async () => {
     const agent = stack().newAgent();
     for (const query of ['?state=forged&code=abc', '?code=abc', '']) {
-      const res = await agent.fetch(`${stack().baseUrl}/auth/callback${query}`, { headers: { Accept: 'application/json' } });
+      const res = await agent.fetch(`${stack().baseUrl}/auth/callback${query}`, {
+        headers: { Accept: 'application/json' },
+      });
       expect(res.status).toBe(400);
-      expect(((await res.json())).error.code).toBe('invalid_state');
+      expect((await res.json()).error.code).toBe('invalid_state');
     }
     const page = await agent.fetch(`${stack().baseUrl}/auth/callback?state=forged&code=abc`);
     expect(page.status).toBe(400);
@@ -66,16 +72,22 @@ describe('sign-in callback', () => {
     expect(callback).toBeDefined();
     const replay = await agent.fetch(callback!, { headers: { Accept: 'application/json' } });
     expect(replay.status).toBe(400);
-    expect(((await replay.json())).error.code).toBe('invalid_state');
+    expect((await replay.json()).error.code).toBe('invalid_state');
   });
 
   it('when the provider reports an error, then 400 with its words, not a 500', async () => {
     const agent = stack().newAgent();
     const login = await agent.fetch(`${stack().baseUrl}/auth/login`);
     const state = new URL(login.headers.get('location')!).searchParams.get('state');
-    const res = await agent.fetch(`${stack().baseUrl}/auth/callback?state=${state}&error=access_denied&error_description=User%20cancelled`, { headers: { Accept: 'application/json' } });
+    const res = await agent.fetch(
+      `${stack().baseUrl}/auth/callback?state=${state}&error=access_denied&error_description=User%20cancelled`,
+      { headers: { Accept: 'application/json' } },
+    );
     expect(res.status).toBe(400);
-    expect(((await res.json())).error).toMatchObject({ code: 'sign_in_refused', message: expect.stringContaining('access_denied') });
+    expect((await res.json()).error).toMatchObject({
+      code: 'sign_in_refused',
+      message: expect.stringContaining('access_denied'),
+    });
   });
 });
 
@@ -84,14 +96,22 @@ describe('open redirects', () => {
     'when returnTo is %p, then sign-in lands on the service start page instead',
     async (returnTo) => {
       const agent = stack().newAgent();
-      const { finalUrl } = await agent.signIn(`${stack().baseUrl}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, 'alice', 'alice-password-123');
+      const { finalUrl } = await agent.signIn(
+        `${stack().baseUrl}/auth/login?returnTo=${encodeURIComponent(returnTo)}`,
+        'alice',
+        'alice-password-123',
+      );
       expect(finalUrl).toBe(`${stack().baseUrl}/`);
     },
   );
 
   it('when returnTo is a path of this service, then sign-in lands there', async () => {
     const agent = stack().newAgent();
-    const { finalUrl } = await agent.signIn(`${stack().baseUrl}/auth/login?returnTo=${encodeURIComponent('/signup/account?x=1')}`, 'alice', 'alice-password-123');
+    const { finalUrl } = await agent.signIn(
+      `${stack().baseUrl}/auth/login?returnTo=${encodeURIComponent('/signup/account?x=1')}`,
+      'alice',
+      'alice-password-123',
+    );
     expect(finalUrl).toBe(`${stack().origin}/signup/account?x=1`);
   });
 });
@@ -127,15 +147,19 @@ describe('session', () => {
     const me = await alice.me();
     const text = JSON.stringify(me.body);
     expect(text).not.toMatch(/eyJ[\w-]+\.[\w-]+\./); // no JWT
-    expect(Object.keys(me.body)).not.toEqual(expect.arrayContaining(['access_token', 'id_token', 'refresh_token', 'tokens']));
+    expect(Object.keys(me.body)).not.toEqual(
+      expect.arrayContaining(['access_token', 'id_token', 'refresh_token', 'tokens']),
+    );
     const cookies = await alice.agent.cookiesFor(stack().baseUrl + '/');
     expect(cookies.map((c) => c.key)).toEqual(['mlflow_signup.sid']);
   });
 
   it('when not signed in, then the API answers 401 not_authenticated', async () => {
-    const res = await stack().newAgent().fetch(`${stack().baseUrl}/api/me`, { headers: { Accept: 'application/json' } });
+    const res = await stack()
+      .newAgent()
+      .fetch(`${stack().baseUrl}/api/me`, { headers: { Accept: 'application/json' } });
     expect(res.status).toBe(401);
-    expect(((await res.json())).error.code).toBe('not_authenticated');
+    expect((await res.json()).error.code).toBe('not_authenticated');
   });
 
   it('when signing out, then the session ends and the browser is sent to the provider with id_token_hint', async () => {
@@ -173,19 +197,21 @@ describe('readiness and a provider that is down', () => {
     await stack().restartBff({ MLFLOW_PASSWORD: 'wrong-admin-password' });
     const res = await fetch(`${stack().origin}/readyz`);
     expect(res.status).toBe(503);
-    const body = (await res.json());
+    const body = await res.json();
     expect(body.checks.mlflow).toMatchObject({ ok: false, message: expect.stringContaining('MLFLOW_PASSWORD') });
     expect((await fetch(`${stack().baseUrl}/readyz`)).status).toBe(503);
   });
 
   it('when the provider cannot be reached, then the service still starts, /readyz says so, and sign-in answers 503', async () => {
     await stack().restartBff({ OIDC_AUTHORITY: 'http://127.0.0.1:9' });
-    const ready = (await (await fetch(`${stack().origin}/readyz`)).json());
+    const ready = await (await fetch(`${stack().origin}/readyz`)).json();
     expect(ready.checks.provider.ok).toBe(false);
     expect(ready.checks.provider.message).toMatch(/OIDC_AUTHORITY/);
-    const login = await stack().newAgent().fetch(`${stack().baseUrl}/auth/login`, { headers: { Accept: 'application/json' } });
+    const login = await stack()
+      .newAgent()
+      .fetch(`${stack().baseUrl}/auth/login`, { headers: { Accept: 'application/json' } });
     expect(login.status).toBe(503);
-    expect(((await login.json())).error.code).toBe('provider_unavailable');
+    expect((await login.json()).error.code).toBe('provider_unavailable');
     expect((await fetch(`${stack().origin}/healthz`)).status).toBe(200);
   });
 

@@ -24,14 +24,21 @@ async function startReplica(port: number, env: Record<string, string>) {
   const origin = `http://127.0.0.1:${port}`;
   const log: string[] = [];
   const child = spawn(path.join(repoRoot, 'tests/node_modules/.bin/tsx'), [path.join(repoRoot, 'server/src/main.ts')], {
-    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), OIDC_REDIRECT_URI: `${origin}/signup/auth/callback` },
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...env,
+      PORT: String(port),
+      OIDC_REDIRECT_URI: `${origin}/signup/auth/callback`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d: Buffer) => log.push(d.toString()));
   child.stderr.on('data', (d: Buffer) => log.push(d.toString()));
   replicas.push({ origin, child, log });
   for (let i = 0; i < 300; i++) {
-    const ready = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status).catch(() => 0);
+    const ready = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(5000) })
+      .then((r) => r.status)
+      .catch(() => 0);
     if (ready === 200) return origin;
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 200));
@@ -46,7 +53,7 @@ async function sessionRows(): Promise<number> {
 
 async function apiMe(agent: BrowserAgent, origin: string) {
   const res = await agent.fetch(`${origin}/signup/api/me`, { headers: { Accept: 'application/json' } });
-  return { status: res.status, body: (await res.json()) };
+  return { status: res.status, body: await res.json() };
 }
 
 beforeAll(async () => {
@@ -61,11 +68,13 @@ beforeAll(async () => {
   mlflow = await startMlflow();
   const ports = [await freePort(), await freePort()];
   oidc = await startOidcProvider({
-    clients: [{
-      client_id: CLIENT_ID,
-      redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/auth/callback`),
-      post_logout_redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/`),
-    }],
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/auth/callback`),
+        post_logout_redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/`),
+      },
+    ],
   });
   const env = {
     NODE_ENV: 'production',
@@ -87,7 +96,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const r of replicas) r.child.kill('SIGTERM');
-  await Promise.all(replicas.map((r) => new Promise((res) => (r.child.exitCode !== null ? res(null) : r.child.once('exit', res)))));
+  await Promise.all(
+    replicas.map((r) => new Promise((res) => (r.child.exitCode !== null ? res(null) : r.child.once('exit', res)))),
+  );
   await sessionDb?.end();
   await oidc?.stop();
   await mlflow?.stop();

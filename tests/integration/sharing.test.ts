@@ -23,20 +23,37 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
   const promptName = 'summary-prompt ü';
   const experimentName = 'team/exp ü 1';
 
-  const asA = (method: string, path: string, body?: unknown) => mlflowAs(stack().mlflow, A, PASSWORD_A, method, path, body);
-  const asB = (method: string, path: string, body?: unknown) => mlflowAs(stack().mlflow, B, PASSWORD_B, method, path, body);
-  const collaborator = (type: string, id: string, user: string) => `/api/${type}/${encodeURIComponent(id)}/collaborators/${encodeURIComponent(user)}`;
+  const asA = (method: string, path: string, body?: unknown) =>
+    mlflowAs(stack().mlflow, A, PASSWORD_A, method, path, body);
+  const asB = (method: string, path: string, body?: unknown) =>
+    mlflowAs(stack().mlflow, B, PASSWORD_B, method, path, body);
+  const collaborator = (type: string, id: string, user: string) =>
+    `/api/${type}/${encodeURIComponent(id)}/collaborators/${encodeURIComponent(user)}`;
   /** B's direct permission as MLflow's admin sees it: the ground truth for "MLflow unchanged". */
-  async function directPermissionOf(username: string, type: 'experiment' | 'registered_model', id: string): Promise<string | null> {
-    const admin = (method: string, path: string) => mlflowAs(stack().mlflow, stack().mlflow.adminUsername, stack().mlflow.adminPassword, method, path);
+  async function directPermissionOf(
+    username: string,
+    type: 'experiment' | 'registered_model',
+    id: string,
+  ): Promise<string | null> {
+    const admin = (method: string, path: string) =>
+      mlflowAs(stack().mlflow, stack().mlflow.adminUsername, stack().mlflow.adminPassword, method, path);
     if (rbac) {
       const r = await admin('GET', `/api/3.0/mlflow/users/permissions/list?username=${encodeURIComponent(username)}`);
-      const hit = (r.body.permissions as any[]).find((p) => p.resource_type === type && p.resource_pattern === id && /^__user_\d+__$/.test(p.role_name));
+      const hit = (r.body.permissions as any[]).find(
+        (p) => p.resource_type === type && p.resource_pattern === id && /^__user_\d+__$/.test(p.role_name),
+      );
       return hit?.permission ?? null;
     }
-    const r = type === 'experiment'
-      ? await admin('GET', `/api/2.0/mlflow/experiments/permissions/get?experiment_id=${id}&username=${encodeURIComponent(username)}`)
-      : await admin('GET', `/api/2.0/mlflow/registered-models/permissions/get?name=${encodeURIComponent(id)}&username=${encodeURIComponent(username)}`);
+    const r =
+      type === 'experiment'
+        ? await admin(
+            'GET',
+            `/api/2.0/mlflow/experiments/permissions/get?experiment_id=${id}&username=${encodeURIComponent(username)}`,
+          )
+        : await admin(
+            'GET',
+            `/api/2.0/mlflow/registered-models/permissions/get?name=${encodeURIComponent(id)}&username=${encodeURIComponent(username)}`,
+          );
     return r.status === 404 ? null : (r.body.experiment_permission ?? r.body.registered_model_permission).permission;
   }
 
@@ -50,14 +67,32 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
     expect(exp.status).toBe(200);
     experimentId = exp.body.experiment_id;
     expect((await asA('POST', '/api/2.0/mlflow/registered-models/create', { name: modelName })).status).toBe(200);
-    expect((await asA('POST', '/api/2.0/mlflow/registered-models/create', { name: promptName, tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }] })).status).toBe(200);
+    expect(
+      (
+        await asA('POST', '/api/2.0/mlflow/registered-models/create', {
+          name: promptName,
+          tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }],
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('when A lists their resources, then each type shows its own, with names and MANAGE', async () => {
     const exps = await frank.call('GET', '/api/resources?type=experiment');
     expect(exps.status).toBe(200);
-    expect(exps.body.capabilities).toMatchObject({ generation: rbac ? 'rbac' : 'legacy', can_list_collaborators: rbac });
-    expect(exps.body.resources).toEqual([expect.objectContaining({ id: experimentId, name: experimentName, permission: 'MANAGE', can_manage: true, pattern: false })]);
+    expect(exps.body.capabilities).toMatchObject({
+      generation: rbac ? 'rbac' : 'legacy',
+      can_list_collaborators: rbac,
+    });
+    expect(exps.body.resources).toEqual([
+      expect.objectContaining({
+        id: experimentId,
+        name: experimentName,
+        permission: 'MANAGE',
+        can_manage: true,
+        pattern: false,
+      }),
+    ]);
     const models = await frank.call('GET', '/api/resources?type=registered_model');
     expect(models.body.resources.map((r: any) => r.name)).toEqual([modelName]);
     const prompts = await frank.call('GET', '/api/resources?type=prompt');
@@ -73,9 +108,13 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
     expect((await asB('GET', `/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`)).status).toBe(200);
     expect((await asB('POST', '/api/2.0/mlflow/runs/create', { experiment_id: experimentId })).status).toBe(403);
     const seen = await grace.call('GET', '/api/resources?type=experiment');
-    expect(seen.body.resources).toEqual([expect.objectContaining({ id: experimentId, name: experimentName, permission: 'READ', can_manage: false })]);
+    expect(seen.body.resources).toEqual([
+      expect.objectContaining({ id: experimentId, name: experimentName, permission: 'READ', can_manage: false }),
+    ]);
 
-    expect((await frank.call('PUT', collaborator('experiment', experimentId, B), { permission: 'EDIT' })).status).toBe(200);
+    expect((await frank.call('PUT', collaborator('experiment', experimentId, B), { permission: 'EDIT' })).status).toBe(
+      200,
+    );
     expect(await directPermissionOf(B, 'experiment', experimentId)).toBe('EDIT');
     expect((await asB('POST', '/api/2.0/mlflow/runs/create', { experiment_id: experimentId })).status).toBe(200);
 
@@ -91,7 +130,9 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
     const put = await frank.call('PUT', collaborator('registered_model', modelName, B), { permission: 'READ' });
     expect(put.status).toBe(201);
     expect(await directPermissionOf(B, 'registered_model', modelName)).toBe('READ');
-    expect((await asB('GET', `/api/2.0/mlflow/registered-models/get?name=${encodeURIComponent(modelName)}`)).status).toBe(200);
+    expect(
+      (await asB('GET', `/api/2.0/mlflow/registered-models/get?name=${encodeURIComponent(modelName)}`)).status,
+    ).toBe(200);
     expect((await frank.call('DELETE', collaborator('registered_model', modelName, B))).status).toBe(204);
     expect(await directPermissionOf(B, 'registered_model', modelName)).toBeNull();
   });
@@ -101,10 +142,12 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
     const res = await frank.call('GET', `/api/experiment/${experimentId}/collaborators`);
     if (rbac) {
       expect(res.status).toBe(200);
-      expect(res.body.collaborators).toEqual(expect.arrayContaining([
-        { username: A, permission: 'MANAGE', via: 'direct', role: null },
-        { username: B, permission: 'READ', via: 'direct', role: null },
-      ]));
+      expect(res.body.collaborators).toEqual(
+        expect.arrayContaining([
+          { username: A, permission: 'MANAGE', via: 'direct', role: null },
+          { username: B, permission: 'READ', via: 'direct', role: null },
+        ]),
+      );
     } else {
       expect(res.status).toBe(501);
       expect(res.body.error.code).toBe('not_supported_by_mlflow');
@@ -114,7 +157,11 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
 
   describe('when B, without MANAGE, tries to break in', () => {
     it('then B cannot grant themselves or others access, and MLflow is unchanged', async () => {
-      for (const [user, permission] of [[B, 'MANAGE'], [B, 'READ'], [A, 'READ']] as const) {
+      for (const [user, permission] of [
+        [B, 'MANAGE'],
+        [B, 'READ'],
+        [A, 'READ'],
+      ] as const) {
         const res = await grace.call('PUT', collaborator('experiment', experimentId, user), { permission });
         expect(res.status).toBe(403);
         expect(res.body.error.code).toBe('forbidden');
@@ -123,9 +170,11 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
       expect(await directPermissionOf(A, 'experiment', experimentId)).toBe('MANAGE');
     });
 
-    it('then B cannot change or remove A\'s grant, nor list collaborators', async () => {
+    it("then B cannot change or remove A's grant, nor list collaborators", async () => {
       expect((await grace.call('DELETE', collaborator('experiment', experimentId, A))).status).toBe(403);
-      expect((await grace.call('PUT', collaborator('registered_model', modelName, A), { permission: 'READ' })).status).toBe(403);
+      expect(
+        (await grace.call('PUT', collaborator('registered_model', modelName, A), { permission: 'READ' })).status,
+      ).toBe(403);
       expect((await grace.call('GET', `/api/experiment/${experimentId}/collaborators`)).status).toBe(403);
       expect((await grace.call('GET', collaborator('experiment', experimentId, A))).status).toBe(403);
       expect(await directPermissionOf(A, 'experiment', experimentId)).toBe('MANAGE');
@@ -143,7 +192,9 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
         expect(res.status).toBe(403);
       }
       // Even A, who manages other things, cannot act on an experiment that A does not manage.
-      expect((await frank.call('PUT', collaborator('experiment', '999999', B), { permission: 'READ' })).status).toBe(403);
+      expect((await frank.call('PUT', collaborator('experiment', '999999', B), { permission: 'READ' })).status).toBe(
+        403,
+      );
       expect(await directPermissionOf(B, 'experiment', '999999')).toBeNull();
     });
   });
@@ -158,26 +209,38 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
     });
 
     it('then, with a second manager, the first can be lowered', async () => {
-      expect((await frank.call('PUT', collaborator('experiment', experimentId, B), { permission: 'MANAGE' })).status).toBe(201);
+      expect(
+        (await frank.call('PUT', collaborator('experiment', experimentId, B), { permission: 'MANAGE' })).status,
+      ).toBe(201);
       if (rbac) {
         // MLflow 3.13+ lists the managers, so A may step down knowing B stays.
-        expect((await frank.call('PUT', collaborator('experiment', experimentId, A), { permission: 'READ' })).status).toBe(200);
+        expect(
+          (await frank.call('PUT', collaborator('experiment', experimentId, A), { permission: 'READ' })).status,
+        ).toBe(200);
       } else {
         // MLflow 2.x cannot list managers: A may not step down alone, but B (a manager) may lower A.
-        expect((await frank.call('PUT', collaborator('experiment', experimentId, A), { permission: 'READ' })).status).toBe(409);
-        expect((await grace.call('PUT', collaborator('experiment', experimentId, A), { permission: 'READ' })).status).toBe(200);
+        expect(
+          (await frank.call('PUT', collaborator('experiment', experimentId, A), { permission: 'READ' })).status,
+        ).toBe(409);
+        expect(
+          (await grace.call('PUT', collaborator('experiment', experimentId, A), { permission: 'READ' })).status,
+        ).toBe(200);
       }
       expect(await directPermissionOf(A, 'experiment', experimentId)).toBe('READ');
       expect(await directPermissionOf(B, 'experiment', experimentId)).toBe('MANAGE');
       // Restore for the tests after this one.
-      expect((await grace.call('PUT', collaborator('experiment', experimentId, A), { permission: 'MANAGE' })).status).toBe(200);
+      expect(
+        (await grace.call('PUT', collaborator('experiment', experimentId, A), { permission: 'MANAGE' })).status,
+      ).toBe(200);
       expect((await frank.call('DELETE', collaborator('experiment', experimentId, B))).status).toBe(204);
     });
   });
 
   describe('when the request is wrong', () => {
     it('then an unknown target user is 404 user_not_registered and nothing is granted', async () => {
-      const res = await frank.call('PUT', collaborator('experiment', experimentId, 'nobody@example.org'), { permission: 'READ' });
+      const res = await frank.call('PUT', collaborator('experiment', experimentId, 'nobody@example.org'), {
+        permission: 'READ',
+      });
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('user_not_registered');
     });
@@ -200,7 +263,12 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
     });
 
     it('then sharing without a CSRF token is refused', async () => {
-      const res = await frank.call('PUT', collaborator('experiment', experimentId, B), { permission: 'READ' }, { csrf: false });
+      const res = await frank.call(
+        'PUT',
+        collaborator('experiment', experimentId, B),
+        { permission: 'READ' },
+        { csrf: false },
+      );
       expect(res.status).toBe(403);
       expect(await directPermissionOf(B, 'experiment', experimentId)).toBeNull();
     });

@@ -51,7 +51,10 @@ const varyHasAcceptEncoding = (res: RawResponse) =>
 /** Hashed assets the build precompressed both ways. */
 const assets = existsSync(path.join(dist, 'assets'))
   ? readdirSync(path.join(dist, 'assets')).filter(
-      (f) => /\.(js|css)$/.test(f) && existsSync(path.join(dist, 'assets', `${f}.br`)) && existsSync(path.join(dist, 'assets', `${f}.gz`)),
+      (f) =>
+        /\.(js|css)$/.test(f) &&
+        existsSync(path.join(dist, 'assets', `${f}.br`)) &&
+        existsSync(path.join(dist, 'assets', `${f}.gz`)),
     )
   : [];
 
@@ -91,22 +94,27 @@ describe('hashed assets', () => {
     ['identity', 'identity'],
     ['gzip;q=0.5, identity', 'identity'],
     ['', 'identity'],
-  ] as const)('when Accept-Encoding is "%s", then the answer is %s-encoded and decodes to the file', async (accept, expected) => {
-    expect(assets.length).toBeGreaterThan(0);
-    for (const file of assets) {
-      const identity = await rawRequest(`${stack.baseUrl}/assets/${file}`, { 'Accept-Encoding': 'identity' });
-      const res = await rawRequest(`${stack.baseUrl}/assets/${file}`, accept ? { 'Accept-Encoding': accept } : {});
-      expect(res.status).toBe(200);
-      expect(res.headers['content-encoding'] ?? 'identity').toBe(expected);
-      expect(res.headers['content-type']).toBe(identity.headers['content-type']);
-      expect(res.headers['content-type']).toMatch(file.endsWith('.js') ? /^text\/javascript; charset=utf-8$/ : /^text\/css; charset=utf-8$/);
-      expect(varyHasAcceptEncoding(res)).toBe(true);
-      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-      expect(Number(res.headers['content-length'])).toBe(res.body.length);
-      expect(decode(res).equals(readFileSync(path.join(dist, 'assets', file)))).toBe(true);
-      if (expected !== 'identity') expect(res.body.length).toBeLessThan(identity.body.length);
-    }
-  });
+  ] as const)(
+    'when Accept-Encoding is "%s", then the answer is %s-encoded and decodes to the file',
+    async (accept, expected) => {
+      expect(assets.length).toBeGreaterThan(0);
+      for (const file of assets) {
+        const identity = await rawRequest(`${stack.baseUrl}/assets/${file}`, { 'Accept-Encoding': 'identity' });
+        const res = await rawRequest(`${stack.baseUrl}/assets/${file}`, accept ? { 'Accept-Encoding': accept } : {});
+        expect(res.status).toBe(200);
+        expect(res.headers['content-encoding'] ?? 'identity').toBe(expected);
+        expect(res.headers['content-type']).toBe(identity.headers['content-type']);
+        expect(res.headers['content-type']).toMatch(
+          file.endsWith('.js') ? /^text\/javascript; charset=utf-8$/ : /^text\/css; charset=utf-8$/,
+        );
+        expect(varyHasAcceptEncoding(res)).toBe(true);
+        expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+        expect(Number(res.headers['content-length'])).toBe(res.body.length);
+        expect(decode(res).equals(readFileSync(path.join(dist, 'assets', file)))).toBe(true);
+        if (expected !== 'identity') expect(res.body.length).toBeLessThan(identity.body.length);
+      }
+    },
+  );
 
   it('when a compressed answer is revalidated with its ETag, then 304; the ETag differs per encoding', async () => {
     const url = `${stack.baseUrl}/assets/${assets[0]}`;
@@ -147,17 +155,20 @@ describe('the page', () => {
     ['/index.html', 'br', 'br'],
     ['/account', 'gzip, deflate, br', 'br'],
     ['/sharing/experiments', 'gzip', 'gzip'],
-  ] as const)('when %s is asked with Accept-Encoding "%s", then it comes %s-encoded, never cached, with the runtime <base>', async (route, accept, expected) => {
-    const res = await rawRequest(`${stack.baseUrl}${route}`, { 'Accept-Encoding': accept, Accept: 'text/html' });
-    expect(res.status).toBe(200);
-    expect(res.headers['content-encoding'] ?? 'identity').toBe(expected);
-    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(res.headers['cache-control']).toBe('no-cache');
-    expect(varyHasAcceptEncoding(res)).toBe(true);
-    const html = decode(res).toString('utf8');
-    expect(html).toBe(expectedIndex());
-    expect(html).toContain(`<base href="${stack.config.basePath}/">`);
-  });
+  ] as const)(
+    'when %s is asked with Accept-Encoding "%s", then it comes %s-encoded, never cached, with the runtime <base>',
+    async (route, accept, expected) => {
+      const res = await rawRequest(`${stack.baseUrl}${route}`, { 'Accept-Encoding': accept, Accept: 'text/html' });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-encoding'] ?? 'identity').toBe(expected);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(varyHasAcceptEncoding(res)).toBe(true);
+      const html = decode(res).toString('utf8');
+      expect(html).toBe(expectedIndex());
+      expect(html).toContain(`<base href="${stack.config.basePath}/">`);
+    },
+  );
 });
 
 describe('other static files', () => {

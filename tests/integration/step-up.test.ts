@@ -33,7 +33,10 @@ describe('when the provider sends no auth_time for ordinary sign-ins', () => {
       expect(res.body.error.code).toBe('reauthentication_required');
     }
     expect(await signInStatus(stack().mlflow, 'alice@example.org', FIRST)).toBe(200);
-    expect(stack().papi!.secretFor('alice-sub', 'vo.ai4eosc.eu', '/services/mlflow/credentials')).toEqual({ username: 'alice@example.org', password: FIRST });
+    expect(stack().papi!.secretFor('alice-sub', 'vo.ai4eosc.eu', '/services/mlflow/credentials')).toEqual({
+      username: 'alice@example.org',
+      password: FIRST,
+    });
   });
 
   it('then a step-up shows the provider login form again, returns to the form, and unlocks the change', async () => {
@@ -76,7 +79,11 @@ describe('when the provider sends auth_time and the window is short', () => {
     stack().oidc.ignoreReauthenticationRequests(true);
     try {
       // The provider reuses its login session: the ID token repeats the old auth_time.
-      await grace.agent.follow(`${stack().baseUrl}/auth/login?reauth=1&returnTo=${encodeURIComponent('/signup/account')}`, {}, 20);
+      await grace.agent.follow(
+        `${stack().baseUrl}/auth/login?reauth=1&returnTo=${encodeURIComponent('/signup/account')}`,
+        {},
+        20,
+      );
       grace.csrfToken = undefined;
     } finally {
       stack().oidc.ignoreReauthenticationRequests(false);

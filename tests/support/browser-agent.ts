@@ -210,7 +210,9 @@ export class BrowserAgent {
     const loginForm = page.querySelectorAll('form').find((f) => f.querySelector('input[name="username"]'));
     if (!loginForm) {
       if (start.response.status >= 400) {
-        throw new Error(`Sign-in as ${login} ended with ${start.response.status} at ${startUrl}:\n${html.slice(0, 2000)}`);
+        throw new Error(
+          `Sign-in as ${login} ended with ${start.response.status} at ${startUrl}:\n${html.slice(0, 2000)}`,
+        );
       }
       // Already signed in at the provider: the flow went straight back to the application.
       return {

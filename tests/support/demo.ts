@@ -22,7 +22,10 @@ const stops: Array<() => Promise<unknown>> = [];
 async function portFree(port: number): Promise<boolean> {
   const net = await import('node:net');
   return new Promise((resolve) => {
-    const s = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    const s = net
+      .createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
 
@@ -40,7 +43,13 @@ async function main() {
   stops.push(() => mlflow.destroy());
 
   const oidc = await startOidcProvider({
-    clients: [{ client_id: 'mlflow-signup-demo', redirect_uris: [`${origin}/signup/auth/callback`], post_logout_redirect_uris: [`${origin}/signup/`] }],
+    clients: [
+      {
+        client_id: 'mlflow-signup-demo',
+        redirect_uris: [`${origin}/signup/auth/callback`],
+        post_logout_redirect_uris: [`${origin}/signup/`],
+      },
+    ],
   });
   stops.push(() => oidc.stop());
   const papi = await startPapiDouble({ issuer: oidc.issuer });
@@ -64,7 +73,11 @@ async function main() {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
   if (!result.ok) throw new Error(result.errors.join('\n'));
-  const bff = await startServer(result.config, { logger: pino({ level: result.config.logLevel }), host: '127.0.0.1', port });
+  const bff = await startServer(result.config, {
+    logger: pino({ level: result.config.logLevel }),
+    host: '127.0.0.1',
+    port,
+  });
   stops.push(() => bff.close());
 
   const rows = demoAccounts.map((a) => `  ${a.login.padEnd(7)} ${a.password.padEnd(22)} ${a.description}`).join('\n');

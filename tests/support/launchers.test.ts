@@ -45,7 +45,8 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('startMlflow(%s)', (version) => {
     await mlflow?.destroy();
   }, 60_000);
 
-  const get = (path: string, auth?: string) => fetch(mlflow.url + path, { headers: auth ? { Authorization: auth } : {} });
+  const get = (path: string, auth?: string) =>
+    fetch(mlflow.url + path, { headers: auth ? { Authorization: auth } : {} });
 
   it('serves /health and the version it was asked for', async () => {
     expect((await get('/health')).status).toBe(200);
@@ -66,7 +67,10 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('startMlflow(%s)', (version) => {
     const self = await get('/api/2.0/mlflow/users/get?username=admin', admin);
     expect(self.status).toBe(200);
     expect(await self.json()).toMatchObject({ user: { username: 'admin', is_admin: true } });
-    const wrong = await get('/api/2.0/mlflow/users/get?username=admin', mlflow.basicAuth('admin', 'wrong-password-123'));
+    const wrong = await get(
+      '/api/2.0/mlflow/users/get?username=admin',
+      mlflow.basicAuth('admin', 'wrong-password-123'),
+    );
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toBe('Basic realm="mlflow"');
   });
@@ -74,7 +78,11 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('startMlflow(%s)', (version) => {
   it('creates a user with a JSON body (and refuses a body without the JSON content type)', async () => {
     const admin = mlflow.basicAuth(mlflow.adminUsername, mlflow.adminPassword);
     const body = JSON.stringify({ username: 'someone@example.org', password: 'a-long-password-1' });
-    const plain = await fetch(`${mlflow.url}/api/2.0/mlflow/users/create`, { method: 'POST', headers: { Authorization: admin }, body });
+    const plain = await fetch(`${mlflow.url}/api/2.0/mlflow/users/create`, {
+      method: 'POST',
+      headers: { Authorization: admin },
+      body,
+    });
     expect(plain.status).toBe(400);
     const res = await fetch(`${mlflow.url}/api/2.0/mlflow/users/create`, {
       method: 'POST',
@@ -83,7 +91,10 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('startMlflow(%s)', (version) => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ user: { username: 'someone@example.org', is_admin: false } });
-    const asUser = await get('/api/2.0/mlflow/users/get?username=someone%40example.org', mlflow.basicAuth('someone@example.org', 'a-long-password-1'));
+    const asUser = await get(
+      '/api/2.0/mlflow/users/get?username=someone%40example.org',
+      mlflow.basicAuth('someone@example.org', 'a-long-password-1'),
+    );
     expect(asUser.status).toBe(200);
   });
 
@@ -95,7 +106,10 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('startMlflow(%s)', (version) => {
       body: JSON.stringify({ name: `private-${version}` }),
     });
     const { experiment_id } = (await created.json()) as { experiment_id: string };
-    const asUser = await get(`/api/2.0/mlflow/experiments/get?experiment_id=${experiment_id}`, mlflow.basicAuth('someone@example.org', 'a-long-password-1'));
+    const asUser = await get(
+      `/api/2.0/mlflow/experiments/get?experiment_id=${experiment_id}`,
+      mlflow.basicAuth('someone@example.org', 'a-long-password-1'),
+    );
     expect(asUser.status).toBe(403);
     expect(await asUser.text()).toBe('Permission denied');
   });
@@ -104,7 +118,10 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('startMlflow(%s)', (version) => {
     const url = mlflow.url;
     await mlflow.restart();
     expect(mlflow.url).toBe(url);
-    const asUser = await get('/api/2.0/mlflow/users/get?username=someone%40example.org', mlflow.basicAuth('someone@example.org', 'a-long-password-1'));
+    const asUser = await get(
+      '/api/2.0/mlflow/users/get?username=someone%40example.org',
+      mlflow.basicAuth('someone@example.org', 'a-long-password-1'),
+    );
     expect(asUser.status).toBe(200);
     await mlflow.stop();
     await expect(fetch(`${url}/health`)).rejects.toThrow();
@@ -176,7 +193,15 @@ async function startRelyingParty(oidc: OidcServer, clientId: string, secret: str
     secret ? client.ClientSecretPost(secret) : client.None(),
     { execute: [client.allowInsecureRequests] },
   );
-  const sessions = new Map<string, { verifier: string; state: string; nonce: string; tokens?: Awaited<ReturnType<typeof client.authorizationCodeGrant>> }>();
+  const sessions = new Map<
+    string,
+    {
+      verifier: string;
+      state: string;
+      nonce: string;
+      tokens?: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    }
+  >();
   const sid = (req: express.Request) => /(?:^|;\s*)rp_sid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
   const app = express();
   app.get('/login', async (_req, res) => {
@@ -227,10 +252,11 @@ async function startRelyingParty(oidc: OidcServer, clientId: string, secret: str
       if (!tokens) throw new Error('no tokens for this agent');
       return tokens;
     },
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -271,14 +297,19 @@ describe('startOidcProvider + BrowserAgent + openid-client', () => {
   }
 
   it('publishes discovery with code flow, S256 PKCE, RS256 ID tokens, userinfo and end_session', async () => {
-    const meta = (await (await fetch(`${oidc.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const meta = (await (await fetch(`${oidc.issuer}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(meta.issuer).toBe(oidc.issuer);
     expect(meta.response_types_supported).toEqual(['code']);
     expect(meta.code_challenge_methods_supported).toEqual(['S256']);
     expect(meta.id_token_signing_alg_values_supported).toContain('RS256');
     expect(meta.userinfo_endpoint).toBe(`${oidc.issuer}/me`);
     expect(meta.end_session_endpoint).toBe(`${oidc.issuer}/session/end`);
-    expect(meta.scopes_supported).toEqual(expect.arrayContaining(['openid', 'email', 'profile', 'eduperson_entitlement', 'offline_access']));
+    expect(meta.scopes_supported).toEqual(
+      expect.arrayContaining(['openid', 'email', 'profile', 'eduperson_entitlement', 'offline_access']),
+    );
   });
 
   it('signs alice in through the HTML form: ID token and userinfo carry roles, email and profile', async () => {
@@ -316,15 +347,40 @@ describe('startOidcProvider + BrowserAgent + openid-client', () => {
     expect((await agent.cookiesFor(`${rp.origin}/`)).map((c) => c.key)).toEqual(['rp_sid']);
     const sentToRp = (await agent.allCookiesFor(`${rp.origin}/`)).map((c) => c.key);
     expect(sentToRp).toEqual(expect.arrayContaining(['rp_sid', 'op_session']));
-    expect((await agent.cookiesFor(`${oidc.issuer}/`)).map((c) => c.key)).toEqual(expect.arrayContaining(['op_session']));
+    expect((await agent.cookiesFor(`${oidc.issuer}/`)).map((c) => c.key)).toEqual(
+      expect.arrayContaining(['op_session']),
+    );
   });
 
   it.each([
-    ['bob', { eduperson_entitlement: [REQUIRED_ENTITLEMENT_FOR_TESTS], entitlements: [REQUIRED_ENTITLEMENT_FOR_TESTS], realm_access: { roles: ['offline_access'] } }],
-    ['carol', { eduperson_entitlement: ['urn:mace:egi.eu:group:vo.ai4eosc.eu:sub:role=member#aai.egi.eu'], realm_access: { roles: ['access:vo.other.eu:ap-u'] } }],
+    [
+      'bob',
+      {
+        eduperson_entitlement: [REQUIRED_ENTITLEMENT_FOR_TESTS],
+        entitlements: [REQUIRED_ENTITLEMENT_FOR_TESTS],
+        realm_access: { roles: ['offline_access'] },
+      },
+    ],
+    [
+      'carol',
+      {
+        eduperson_entitlement: ['urn:mace:egi.eu:group:vo.ai4eosc.eu:sub:role=member#aai.egi.eu'],
+        realm_access: { roles: ['access:vo.other.eu:ap-u'] },
+      },
+    ],
     ['dave', { email: 'dave@example.org', email_verified: false }],
-    ['frank', { email: 'frank@example.org', email_verified: true, eduperson_entitlement: [REQUIRED_ENTITLEMENT_FOR_TESTS] }],
-    ['grace', { email: 'grace@example.org', email_verified: true, realm_access: { roles: [REQUIRED_REALM_ROLES_FOR_TESTS, 'offline_access'] } }],
+    [
+      'frank',
+      { email: 'frank@example.org', email_verified: true, eduperson_entitlement: [REQUIRED_ENTITLEMENT_FOR_TESTS] },
+    ],
+    [
+      'grace',
+      {
+        email: 'grace@example.org',
+        email_verified: true,
+        realm_access: { roles: [REQUIRED_REALM_ROLES_FOR_TESTS, 'offline_access'] },
+      },
+    ],
   ] as const)('signs %s in with the expected claims in ID token and userinfo', async (login, expected) => {
     const { tokens } = await signedIn(login);
     expect(tokens.claims()).toMatchObject({ sub: `${login}-sub`, ...expected });
@@ -337,7 +393,10 @@ describe('startOidcProvider + BrowserAgent + openid-client', () => {
     for (const c of [tokens.claims()!, userinfo]) {
       expect(c).not.toHaveProperty('email');
       expect(c).not.toHaveProperty('email_verified');
-      expect(c).toMatchObject({ name: 'Erin NoEmail', realm_access: { roles: [REQUIRED_REALM_ROLES_FOR_TESTS, 'offline_access'] } });
+      expect(c).toMatchObject({
+        name: 'Erin NoEmail',
+        realm_access: { roles: [REQUIRED_REALM_ROLES_FOR_TESTS, 'offline_access'] },
+      });
     }
   });
 
@@ -346,7 +405,9 @@ describe('startOidcProvider + BrowserAgent + openid-client', () => {
     expect(tokens.refresh_token).toEqual(expect.any(String));
     const refreshed = await client.refreshTokenGrant(rp.config, tokens.refresh_token!);
     expect(refreshed.access_token).not.toBe(tokens.access_token);
-    expect(await client.fetchUserInfo(rp.config, refreshed.access_token, 'alice-sub')).toMatchObject({ sub: 'alice-sub' });
+    expect(await client.fetchUserInfo(rp.config, refreshed.access_token, 'alice-sub')).toMatchObject({
+      sub: 'alice-sub',
+    });
 
     await oidc.revokeAllGrants();
     const next = refreshed.refresh_token ?? tokens.refresh_token!;
@@ -367,7 +428,11 @@ describe('startOidcProvider + BrowserAgent + openid-client', () => {
     expect(tokens.claims()).toMatchObject({ sub: 'bob-sub' });
     expect(tokens.refresh_token).toEqual(expect.any(String));
 
-    const noPkce = client.buildAuthorizationUrl(rp.config, { redirect_uri: `${rp.origin}/callback`, scope: 'openid', state: 'x' });
+    const noPkce = client.buildAuthorizationUrl(rp.config, {
+      redirect_uri: `${rp.origin}/callback`,
+      scope: 'openid',
+      state: 'x',
+    });
     const res = await new BrowserAgent().fetch(noPkce);
     expect(res.status).toBe(303);
     const back = new URL(res.headers.get('location')!);
@@ -392,14 +457,22 @@ describe('startOidcProvider + BrowserAgent + openid-client', () => {
     expect(again.finalUrl).toBe(`${rp.origin}/done`);
     expect(again.visited.some((u) => u.includes('/interaction/'))).toBe(false);
 
-    const endSession = client.buildEndSessionUrl(rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${rp.origin}/bye` });
+    const endSession = client.buildEndSessionUrl(rp.config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: `${rp.origin}/bye`,
+    });
     const confirm = await agent.follow(endSession);
     const html = await confirm.response.text();
     expect(html).toContain('Yes, sign me out');
-    const out = await agent.submitForm(html, confirm.visited.at(-1)!, { selector: 'form[id="op.logoutForm"]', fields: { logout: 'yes' } });
+    const out = await agent.submitForm(html, confirm.visited.at(-1)!, {
+      selector: 'form[id="op.logoutForm"]',
+      fields: { logout: 'yes' },
+    });
     expect(out.visited.at(-1)).toBe(`${rp.origin}/bye`);
 
-    await expect(agent.signIn('/login', 'frank', 'wrong-now-that-the-form-is-back')).rejects.toThrow(/Invalid username or password/);
+    await expect(agent.signIn('/login', 'frank', 'wrong-now-that-the-form-is-back')).rejects.toThrow(
+      /Invalid username or password/,
+    );
   });
 
   it('setAccessTokenTtl changes the lifetime of new access tokens', async () => {
@@ -425,23 +498,31 @@ describe('startOidcProvider + BrowserAgent + openid-client', () => {
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
 
-    it('stores, lists, overwrites and deletes a secret with the user\'s own access token', async () => {
+    it("stores, lists, overwrites and deletes a secret with the user's own access token", async () => {
       const { tokens } = await signedIn('alice');
       const token = tokens.access_token;
       expect(papi.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
 
       expect(await (await call('GET', { vo: VO }, token)).json()).toEqual({});
-      const post = await call('POST', { vo: VO, secret_path: PATH }, token, { username: 'alice@example.org', password: 'first-password-1' });
+      const post = await call('POST', { vo: VO, secret_path: PATH }, token, {
+        username: 'alice@example.org',
+        password: 'first-password-1',
+      });
       expect(post.status).toBe(200);
       expect(await post.json()).toEqual({ status: 'success' });
-      expect(papi.secretFor('alice-sub', VO, PATH)).toEqual({ username: 'alice@example.org', password: 'first-password-1' });
+      expect(papi.secretFor('alice-sub', VO, PATH)).toEqual({
+        username: 'alice@example.org',
+        password: 'first-password-1',
+      });
 
       const list = await call('GET', { vo: VO }, token);
       expect(await list.json()).toEqual({ [PATH]: { username: 'alice@example.org', password: 'first-password-1' } });
       expect(await (await call('GET', { vo: VO, subpath: '/services/' }, token)).json()).toHaveProperty([PATH]);
       expect(await (await call('GET', { vo: VO, subpath: 'deployments' }, token)).json()).toEqual({});
 
-      await call('POST', { vo: VO, secret_path: 'services/mlflow/credentials/' }, token, { password: 'second-password-2' });
+      await call('POST', { vo: VO, secret_path: 'services/mlflow/credentials/' }, token, {
+        password: 'second-password-2',
+      });
       expect(papi.secretFor('alice-sub', VO, PATH)).toEqual({ password: 'second-password-2' }); // KV v1: whole object replaced
 
       const del = await call('DELETE', { vo: VO, secret_path: PATH }, token);

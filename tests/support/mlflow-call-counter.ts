@@ -31,7 +31,14 @@ export async function startMlflowCallCounter(target: string): Promise<MlflowCall
   const server = http.createServer((req, res) => {
     calls.push({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]! });
     const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host }, agent },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+        agent,
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);

@@ -9,11 +9,15 @@ export async function signInStatus(mlflow: MlflowServer, username: string, passw
   const res = await fetch(`${mlflow.url}/api/2.0/mlflow/users/current`, { headers });
   if (res.status !== 404) return res.status;
   // MLflow 2.x has no users/current: reading one's own user is the equivalent.
-  return (await fetch(`${mlflow.url}/api/2.0/mlflow/users/get?username=${encodeURIComponent(username)}`, { headers })).status;
+  return (await fetch(`${mlflow.url}/api/2.0/mlflow/users/get?username=${encodeURIComponent(username)}`, { headers }))
+    .status;
 }
 
 /** The user as MLflow's admin sees it, or `null` when MLflow has no such user. */
-export async function mlflowUser(mlflow: MlflowServer, username: string): Promise<{ id: number; username: string; is_admin: boolean } | null> {
+export async function mlflowUser(
+  mlflow: MlflowServer,
+  username: string,
+): Promise<{ id: number; username: string; is_admin: boolean } | null> {
   const res = await fetch(`${mlflow.url}/api/2.0/mlflow/users/get?username=${encodeURIComponent(username)}`, {
     headers: { Authorization: auth(mlflow.adminUsername, mlflow.adminPassword) },
   });
@@ -23,10 +27,20 @@ export async function mlflowUser(mlflow: MlflowServer, username: string): Promis
 }
 
 /** Calls MLflow's REST API as a given user. */
-export async function mlflowAs(mlflow: MlflowServer, username: string, password: string, method: string, path: string, body?: unknown) {
+export async function mlflowAs(
+  mlflow: MlflowServer,
+  username: string,
+  password: string,
+  method: string,
+  path: string,
+  body?: unknown,
+) {
   const res = await fetch(`${mlflow.url}${path}`, {
     method,
-    headers: { Authorization: auth(username, password), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    headers: {
+      Authorization: auth(username, password),
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+    },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();

@@ -49,7 +49,9 @@ function run(cmd: string, args: string[], logPrefix: string): Promise<void> {
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${logPrefix}: ${cmd} ${args.join(' ')} exited ${code}\n${output.slice(-4000)}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`${logPrefix}: ${cmd} ${args.join(' ')} exited ${code}\n${output.slice(-4000)}`)),
     );
   });
 }
@@ -57,7 +59,8 @@ function run(cmd: string, args: string[], logPrefix: string): Promise<void> {
 /** Returns the install for `version`, creating it first when it is missing or half-made. */
 export async function ensureMlflowVenv(version: string = MLFLOW_CURRENT): Promise<MlflowInstall> {
   const steps = INSTALL_STEPS[version];
-  if (!steps) throw new Error(`No install recipe for MLflow ${version}; known: ${Object.keys(INSTALL_STEPS).join(', ')}`);
+  if (!steps)
+    throw new Error(`No install recipe for MLflow ${version}; known: ${Object.keys(INSTALL_STEPS).join(', ')}`);
   const venv = path.join(repoRoot, '.cache', 'mlflow', version);
   const install: MlflowInstall = {
     version,

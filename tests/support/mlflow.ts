@@ -134,7 +134,8 @@ export async function startMlflow(opts: StartMlflowOptions = {}): Promise<Mlflow
   const adminPassword = opts.adminPassword ?? randomBytes(18).toString('base64url');
   const defaultPermission = opts.defaultPermission ?? 'NO_PERMISSIONS';
   const timeoutMs = opts.startTimeoutMs ?? 90_000;
-  if (/[\r\n]/.test(adminUsername + adminPassword)) throw new Error('startMlflow: admin username/password must be one line');
+  if (/[\r\n]/.test(adminUsername + adminPassword))
+    throw new Error('startMlflow: admin username/password must be one line');
 
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `mlflow-${install.version}-`));
   const authIni = path.join(dataDir, 'auth.ini');
@@ -157,13 +158,19 @@ export async function startMlflow(opts: StartMlflowOptions = {}): Promise<Mlflow
   const url = `http://127.0.0.1:${port}`;
   const args = [
     'server',
-    '--app-name', 'basic-auth',
-    '--backend-store-uri', `sqlite:///${path.join(dataDir, 'mlflow.db')}`,
+    '--app-name',
+    'basic-auth',
+    '--backend-store-uri',
+    `sqlite:///${path.join(dataDir, 'mlflow.db')}`,
     '--serve-artifacts',
-    '--artifacts-destination', path.join(dataDir, 'artifacts'),
-    '--host', '127.0.0.1',
-    '--port', String(port),
-    '--workers', '1',
+    '--artifacts-destination',
+    path.join(dataDir, 'artifacts'),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--workers',
+    '1',
   ];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -253,7 +260,9 @@ export async function startMlflow(opts: StartMlflowOptions = {}): Promise<Mlflow
       ? `exited with code ${String(child?.exitCode)} before it was ready`
       : `was not ready after ${timeoutMs} ms (last /health status: ${health || 'no answer'}; or the admin could not authenticate)`;
     await stop();
-    throw new Error(`MLflow ${install.version} on ${url} ${why}.\nData dir: ${dataDir}\n--- tail of ${logFile} ---\n${tail(logFile)}`);
+    throw new Error(
+      `MLflow ${install.version} on ${url} ${why}.\nData dir: ${dataDir}\n--- tail of ${logFile} ---\n${tail(logFile)}`,
+    );
   }
 
   const server: MlflowServer = {

@@ -100,8 +100,16 @@ export type AccountLogin = keyof typeof accounts;
 /** One line per test person, for the demo's help text and the README. */
 export const demoAccounts: ReadonlyArray<{ login: string; password: string; description: string }> = [
   { login: 'alice', password: accounts.alice.password, description: 'eligible by realm role only' },
-  { login: 'bob', password: accounts.bob.password, description: 'eligible by entitlement only (no VO role: PAPI refuses)' },
-  { login: 'carol', password: accounts.carol.password, description: 'not eligible (sub-group entitlement, other VO role)' },
+  {
+    login: 'bob',
+    password: accounts.bob.password,
+    description: 'eligible by entitlement only (no VO role: PAPI refuses)',
+  },
+  {
+    login: 'carol',
+    password: accounts.carol.password,
+    description: 'not eligible (sub-group entitlement, other VO role)',
+  },
   { login: 'dave', password: accounts.dave.password, description: 'eligible, but email not verified' },
   { login: 'erin', password: accounts.erin.password, description: 'eligible, but no email claim' },
   { login: 'frank', password: accounts.frank.password, description: 'eligible by both (sharing)' },
@@ -198,7 +206,13 @@ interface Stored {
 }
 
 /** Models whose entries belong to a grant (carry `grantId`). */
-const GRANT_BOUND = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+const GRANT_BOUND = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+]);
 
 /**
  * A per-provider in-memory store (oidc-provider's built-in memory adapter shares one global store
@@ -457,7 +471,11 @@ ${form}
     const grant = details.grantId
       ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId, clientId }))
       : new provider.Grant({ accountId, clientId });
-    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    const missing = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
@@ -477,7 +495,10 @@ ${form}
       await consent(req, res);
       return;
     }
-    res.status(400).type('html').send(page('Unsupported prompt', `<p>${esc(details.prompt.name)}</p>`));
+    res
+      .status(400)
+      .type('html')
+      .send(page('Unsupported prompt', `<p>${esc(details.prompt.name)}</p>`));
   });
 
   app.post('/interaction/:uid/login', noStore, form, async (req, res) => {
@@ -494,16 +515,34 @@ ${form}
       res
         .status(200)
         .type('html')
-        .send(loginPage(details.uid, String(details.params.client_id), { error: 'Invalid username or password.', username }));
+        .send(
+          loginPage(details.uid, String(details.params.client_id), {
+            error: 'Invalid username or password.',
+            username,
+          }),
+        );
       return;
     }
     // Consent follows as its own prompt (GET /interaction/:uid again), granted automatically there.
-    await provider.interactionFinished(req, res, { login: { accountId: person.sub } }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: person.sub } },
+      { mergeWithLastSubmission: false },
+    );
   });
 
   app.use('/interaction', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (err instanceof errors.SessionNotFound) {
-      res.status(400).type('html').send(page('Sign-in expired', '<p>This sign-in attempt expired or was already used. Start again from the application.</p>'));
+      res
+        .status(400)
+        .type('html')
+        .send(
+          page(
+            'Sign-in expired',
+            '<p>This sign-in attempt expired or was already used. Start again from the application.</p>',
+          ),
+        );
       return;
     }
     next(err);
@@ -531,7 +570,7 @@ ${form}
     });
   });
   const grantTypeOf = (ctx: KoaContextWithOIDC): string | undefined => {
-    const value = ctx.oidc?.params?.grant_type ?? (ctx.oidc?.body)?.grant_type;
+    const value = ctx.oidc?.params?.grant_type ?? ctx.oidc?.body?.grant_type;
     return typeof value === 'string' ? value : undefined;
   };
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {

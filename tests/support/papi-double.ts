@@ -140,7 +140,10 @@ export async function startPapiDouble(opts: StartPapiDoubleOptions): Promise<Pap
     return String(info.sub);
   }
 
-  async function handle(req: http.IncomingMessage, record: PapiRequestRecord): Promise<{ status: number; body: unknown }> {
+  async function handle(
+    req: http.IncomingMessage,
+    record: PapiRequestRecord,
+  ): Promise<{ status: number; body: unknown }> {
     const url = new URL(req.url ?? '/', 'http://papi.invalid');
     if (url.pathname !== '/v1/secrets' && url.pathname !== '/v1/secrets/') throw new HttpError(404, 'Not Found');
     const method = req.method ?? 'GET';
@@ -167,7 +170,13 @@ export async function startPapiDouble(opts: StartPapiDoubleOptions): Promise<Pap
       try {
         parsed = raw.trim() === '' ? undefined : JSON.parse(raw);
       } catch {
-        problems.push({ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: 'Expecting value' } });
+        problems.push({
+          type: 'json_invalid',
+          loc: ['body', 0],
+          msg: 'JSON decode error',
+          input: {},
+          ctx: { error: 'Expecting value' },
+        });
         parsed = null;
       }
       if (parsed === undefined) problems.push(missing(['body']));
@@ -194,7 +203,8 @@ export async function startPapiDouble(opts: StartPapiDoubleOptions): Promise<Pap
       return { status: 200, body: out };
     }
     const key = keyFor(sub, vo as string, secretPath as string);
-    if (method === 'POST') store.set(key, { ...(secretData as Record<string, string>) }); // KV v1: replace whole object
+    if (method === 'POST')
+      store.set(key, { ...(secretData as Record<string, string>) }); // KV v1: replace whole object
     else store.delete(key); // does not check that it existed
     return { status: 200, body: { status: 'success' } };
   }

@@ -54,7 +54,12 @@ export function findPostgresBinDir(): string {
   const base = '/usr/lib/postgresql';
   const majors = existsSync(base)
     ? readdirSync(base)
-        .filter((d) => /^\d+$/.test(d) && existsSync(path.join(base, d, 'bin', 'initdb')) && existsSync(path.join(base, d, 'bin', 'pg_ctl')))
+        .filter(
+          (d) =>
+            /^\d+$/.test(d) &&
+            existsSync(path.join(base, d, 'bin', 'initdb')) &&
+            existsSync(path.join(base, d, 'bin', 'pg_ctl')),
+        )
         .map(Number)
         .sort((a, b) => b - a)
     : [];
@@ -70,10 +75,15 @@ export function findPostgresBinDir(): string {
 function run(cmd: string, args: string[], asUser: string | null, timeoutMs: number): Promise<string> {
   const [file, argv] = asUser ? ['runuser', ['-u', asUser, '--', cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
-    execFile(file, argv, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
-      else resolve(stdout + stderr);
-    });
+    execFile(
+      file,
+      argv,
+      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout + stderr);
+      },
+    );
   });
 }
 
@@ -83,7 +93,9 @@ function postgresOsUser(): { name: string; uid: number; gid: number } {
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
     return { name: 'postgres', uid, gid };
   } catch {
-    throw new Error('Running as root but there is no `postgres` OS user to run PostgreSQL as (apt-get install -y postgresql creates it).');
+    throw new Error(
+      'Running as root but there is no `postgres` OS user to run PostgreSQL as (apt-get install -y postgresql creates it).',
+    );
   }
 }
 
@@ -98,7 +110,9 @@ async function killFromPidFile(dataDir: string): Promise<void> {
 
 export async function startPostgres(options: { attempts?: number } = {}): Promise<PostgresServer> {
   const binDir = findPostgresBinDir();
-  const version = Number(path.basename(path.dirname(binDir))) || Number((await run(path.join(binDir, 'pg_ctl'), ['--version'], null, 10_000)).match(/(\d+)/)?.[1]);
+  const version =
+    Number(path.basename(path.dirname(binDir))) ||
+    Number((await run(path.join(binDir, 'pg_ctl'), ['--version'], null, 10_000)).match(/(\d+)/)?.[1]);
   const isRoot = process.getuid?.() === 0;
   const pgUser = isRoot ? postgresOsUser() : null;
   const asUser = pgUser?.name ?? null;
@@ -121,7 +135,19 @@ export async function startPostgres(options: { attempts?: number } = {}): Promis
   try {
     await run(
       path.join(binDir, 'initdb'),
-      ['-D', dataDir, '-U', superuser, `--pwfile=${pwFile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      [
+        '-D',
+        dataDir,
+        '-U',
+        superuser,
+        `--pwfile=${pwFile}`,
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
       asUser,
       120_000,
     );
@@ -142,7 +168,12 @@ export async function startPostgres(options: { attempts?: number } = {}): Promis
       ].join(' ');
       try {
         running.add(entry);
-        await run(path.join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOpts, 'start'], asUser, 90_000);
+        await run(
+          path.join(binDir, 'pg_ctl'),
+          ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOpts, 'start'],
+          asUser,
+          90_000,
+        );
         const url = (db = 'postgres') =>
           `postgresql://${superuser}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(db)}`;
         let stopped = false;
@@ -155,7 +186,13 @@ export async function startPostgres(options: { attempts?: number } = {}): Promis
           binDir,
           version,
           url,
-          env: () => ({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: superuser, PGPASSWORD: password, PGDATABASE: 'postgres' }),
+          env: () => ({
+            PGHOST: '127.0.0.1',
+            PGPORT: String(port),
+            PGUSER: superuser,
+            PGPASSWORD: password,
+            PGDATABASE: 'postgres',
+          }),
           async stop() {
             if (stopped) return;
             stopped = true;
@@ -177,11 +214,21 @@ export async function startPostgres(options: { attempts?: number } = {}): Promis
   }
 }
 
-async function stopCluster(entry: { dataDir: string; binDir: string; root: string; asUser: string | null }): Promise<void> {
+async function stopCluster(entry: {
+  dataDir: string;
+  binDir: string;
+  root: string;
+  asUser: string | null;
+}): Promise<void> {
   running.delete(entry);
   if (existsSync(path.join(entry.dataDir, 'postmaster.pid'))) {
     try {
-      await run(path.join(entry.binDir, 'pg_ctl'), ['-D', entry.dataDir, '-m', 'fast', '-w', '-t', '30', 'stop'], entry.asUser, 45_000);
+      await run(
+        path.join(entry.binDir, 'pg_ctl'),
+        ['-D', entry.dataDir, '-m', 'fast', '-w', '-t', '30', 'stop'],
+        entry.asUser,
+        45_000,
+      );
     } catch {
       await killFromPidFile(entry.dataDir);
     }

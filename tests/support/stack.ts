@@ -6,7 +6,12 @@ import { pino, type Logger } from 'pino';
 import { loadConfig, startServer, type Config, type RunningServer } from '../../server/src/index.js';
 import { BrowserAgent } from './browser-agent.js';
 import { startMlflow, type MlflowServer } from './mlflow.js';
-import { startOidcProvider, REQUIRED_REALM_ROLES_FOR_TESTS, REQUIRED_ENTITLEMENT_FOR_TESTS, type OidcServer } from './oidc-provider.js';
+import {
+  startOidcProvider,
+  REQUIRED_REALM_ROLES_FOR_TESTS,
+  REQUIRED_ENTITLEMENT_FOR_TESTS,
+  type OidcServer,
+} from './oidc-provider.js';
 import { startPapiDouble, type PapiDouble } from './papi-double.js';
 import { useForAll } from './lifecycle.js';
 import { freePort } from './ports.js';
@@ -69,7 +74,12 @@ export class ApiSession {
     readonly origin: string,
   ) {}
 
-  async call<T = any>(method: string, path: string, body?: unknown, options: { csrf?: boolean; origin?: string | null; rawBody?: string; contentType?: string } = {}): Promise<ApiResult<T>> {
+  async call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { csrf?: boolean; origin?: string | null; rawBody?: string; contentType?: string } = {},
+  ): Promise<ApiResult<T>> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (method !== 'GET' && options.csrf !== false) {
       if (!this.csrfToken) await this.me();
@@ -233,6 +243,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
  * `start` defaults to {@link startStack}; the browser tests pass `startE2eStack` (e2e/support/stack.ts).
  * A `beforeAll` of the caller declared after this call runs after the stack has started.
  */
-export function useStack(options: StackOptions = {}, start: (options: StackOptions) => Promise<Stack> = startStack): () => Stack {
-  return useForAll('stack', () => start(options), (stack) => stack.stop());
+export function useStack(
+  options: StackOptions = {},
+  start: (options: StackOptions) => Promise<Stack> = startStack,
+): () => Stack {
+  return useForAll(
+    'stack',
+    () => start(options),
+    (stack) => stack.stop(),
+  );
 }

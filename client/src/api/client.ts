@@ -37,7 +37,9 @@ export class ApiError extends Error {
  * can then rely on `code`, `status` and `needsSignIn` without checking the type first.
  */
 export function asApiError(error: unknown): ApiError {
-  return error instanceof ApiError ? error : new ApiError(0, 'unexpected_response', 'Something went wrong. Please try again.');
+  return error instanceof ApiError
+    ? error
+    : new ApiError(0, 'unexpected_response', 'Something went wrong. Please try again.');
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -43,7 +43,8 @@ export const bff = {
   changePassword: (password: string) => client.request<void>('PUT', 'api/me/password', { password }),
   deleteAccount: () => client.request<void>('DELETE', 'api/me'),
   logout: () => client.request<Logout>('POST', 'auth/logout'),
-  resources: (type: ResourceType) => client.request<ResourceList>('GET', `api/resources?type=${encodeURIComponent(type)}`),
+  resources: (type: ResourceType) =>
+    client.request<ResourceList>('GET', `api/resources?type=${encodeURIComponent(type)}`),
   collaborators: (type: ResourceType, id: string) =>
     client.request<CollaboratorList>('GET', `${resourcePath(type, id)}/collaborators`),
   collaborator: (type: ResourceType, id: string, username: string) =>

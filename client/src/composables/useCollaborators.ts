@@ -39,7 +39,11 @@ export type CollaboratorMode = 'list' | 'lookup';
 const sameTarget = (a: ShareTarget | null, b: ShareTarget | null) => !!a && !!b && a.type === b.type && a.id === b.id;
 
 function byPerson(a: AccessRow, b: AccessRow): number {
-  return a.username.localeCompare(b.username) || Number(a.via === 'role') - Number(b.via === 'role') || (a.role ?? '').localeCompare(b.role ?? '');
+  return (
+    a.username.localeCompare(b.username) ||
+    Number(a.via === 'role') - Number(b.via === 'role') ||
+    (a.role ?? '').localeCompare(b.role ?? '')
+  );
 }
 
 /**
@@ -92,7 +96,8 @@ export function useCollaborators(target: () => ShareTarget | null) {
     loading.value = true;
     try {
       const list = await sharing.collaborators(t.type, t.id);
-      if (mine === generation) rows.value = list.map(({ username, permission, via, role }) => ({ username, permission, via, role }));
+      if (mine === generation)
+        rows.value = list.map(({ username, permission, via, role }) => ({ username, permission, via, role }));
     } catch (e) {
       if (mine !== generation) return;
       const error = asApiError(e);

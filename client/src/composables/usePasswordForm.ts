@@ -58,7 +58,10 @@ export function usePasswordForm() {
    * entry, `weak_password`, `password_invalid_characters`), focus goes back to the password field.
    * @returns true when the action succeeded
    */
-  async function submit(action: (password: string) => Promise<void>, options: PasswordSubmitOptions = {}): Promise<boolean> {
+  async function submit(
+    action: (password: string) => Promise<void>,
+    options: PasswordSubmitOptions = {},
+  ): Promise<boolean> {
     attempted.value = true;
     submission.reset();
     if (!ready.value) {

@@ -1,6 +1,7 @@
 import type { PasswordPolicy } from '../api/types';
 
-export type RequirementId = 'min_length' | 'max_length' | 'no_control_characters' | 'not_email' | 'confirmation_matches';
+export type RequirementId =
+  'min_length' | 'max_length' | 'no_control_characters' | 'not_email' | 'confirmation_matches';
 
 export interface Requirement {
   id: RequirementId;

@@ -44,7 +44,9 @@ export const useConfigStore = defineStore('config', () => {
     /** Null until the configuration is loaded. */
     links: computed<ServiceLinks | null>(() => {
       const c = config.value;
-      return c ? { mlflow: c.mlflow_url, privacy_policy: c.privacy_policy_url, terms_of_use: c.terms_of_use_url } : null;
+      return c
+        ? { mlflow: c.mlflow_url, privacy_policy: c.privacy_policy_url, terms_of_use: c.terms_of_use_url }
+        : null;
     }),
     error: computed(() => error.value),
     loading: computed(() => loading.value),

@@ -18,7 +18,16 @@ export const LEGACY: SharingCapabilities = {
 
 /** A row of `GET /api/resources`; override what the test is about. */
 export function resourceFixture(overrides: Partial<SharedResource> = {}): SharedResource {
-  return { id: '1', name: 'team/exp ü', permission: 'MANAGE', can_manage: true, via: 'direct', role: null, pattern: false, ...overrides };
+  return {
+    id: '1',
+    name: 'team/exp ü',
+    permission: 'MANAGE',
+    can_manage: true,
+    via: 'direct',
+    role: null,
+    pattern: false,
+    ...overrides,
+  };
 }
 
 /** A `GET /api/resources` answer. */

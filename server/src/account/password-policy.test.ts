@@ -8,7 +8,11 @@ describe('passwordProblem', () => {
     expect(problem('a'.repeat(12))).toBeUndefined();
   });
   it('when shorter than the minimum, then weak_password names the minimum', () => {
-    expect(problem('a'.repeat(11))).toMatchObject({ status: 422, code: 'weak_password', message: expect.stringMatching(/at least 12/) });
+    expect(problem('a'.repeat(11))).toMatchObject({
+      status: 422,
+      code: 'weak_password',
+      message: expect.stringMatching(/at least 12/),
+    });
   });
   it('when longer than the maximum, then it is refused', () => {
     expect(problem('a'.repeat(257))?.message).toMatch(/at most 256/);
@@ -27,7 +31,11 @@ describe('passwordProblem', () => {
     ['DEL', 'correct horse battery\u007f'],
     ['a C1 control (NEL)', 'correct horse battery\u0085'],
   ])('when the password holds %s, then 422 password_invalid_characters', (_what, password) => {
-    expect(problem(password)).toMatchObject({ status: 422, code: 'password_invalid_characters', fields: [{ field: 'password' }] });
+    expect(problem(password)).toMatchObject({
+      status: 422,
+      code: 'password_invalid_characters',
+      fields: [{ field: 'password' }],
+    });
   });
   it('when the password holds spaces, symbols and non-Latin letters, then it is accepted', () => {
     expect(problem('Grüße aus Köln – 日本語 ✓')).toBeUndefined();

@@ -19,11 +19,16 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 /** Why a password is refused, as the error to answer, or `undefined` when it is acceptable. */
 export function passwordProblem(password: string, email: string, policy: PasswordPolicy): AppError | undefined {
   if (CONTROL_CHARACTERS.test(password)) {
-    return passwordInvalidCharacters('The password must not contain control characters (such as tab, newline or NUL): use letters, digits, spaces and symbols.');
+    return passwordInvalidCharacters(
+      'The password must not contain control characters (such as tab, newline or NUL): use letters, digits, spaces and symbols.',
+    );
   }
   const length = [...password].length;
-  if (length < policy.minLength) return weakPassword(`The password must be at least ${policy.minLength} characters long.`);
-  if (length > policy.maxLength) return weakPassword(`The password must be at most ${policy.maxLength} characters long.`);
-  if (password.trim().toLowerCase() === email.trim().toLowerCase()) return weakPassword('The password must not be your email address.');
+  if (length < policy.minLength)
+    return weakPassword(`The password must be at least ${policy.minLength} characters long.`);
+  if (length > policy.maxLength)
+    return weakPassword(`The password must be at most ${policy.maxLength} characters long.`);
+  if (password.trim().toLowerCase() === email.trim().toLowerCase())
+    return weakPassword('The password must not be your email address.');
   return undefined;
 }

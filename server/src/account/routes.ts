@@ -25,7 +25,11 @@ function ownerOf(identity: Identity, need: 'eligible' | 'identified'): AccountOw
   return { email: identity.email, accessToken: identity.accessToken };
 }
 
-export function createAccountRouter(config: Config, accounts: AccountService, csrf: { tokenFor(req: express.Request): string }): Router {
+export function createAccountRouter(
+  config: Config,
+  accounts: AccountService,
+  csrf: { tokenFor(req: express.Request): string },
+): Router {
   const router = express.Router();
 
   function checkPassword(password: string, email: string) {

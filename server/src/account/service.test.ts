@@ -43,10 +43,22 @@ async function codeOf(promise: Promise<unknown>): Promise<{ status: number; code
 
 describe('account service', () => {
   it('when the signed-in email is the service admin account, then nothing is done to it', async () => {
-    const mlflow = fakeMlflow({ getUser: jest.fn(async () => ({ ...user, username: 'Admin@Example.org', is_admin: true })) });
-    const service = createAccountService({ mlflow, permissions: noGrants, papi: undefined, adminUsername: 'admin@example.org', logger });
+    const mlflow = fakeMlflow({
+      getUser: jest.fn(async () => ({ ...user, username: 'Admin@Example.org', is_admin: true })),
+    });
+    const service = createAccountService({
+      mlflow,
+      permissions: noGrants,
+      papi: undefined,
+      adminUsername: 'admin@example.org',
+      logger,
+    });
     const admin = { email: 'admin@example.org', accessToken: 't' };
-    for (const attempt of [service.register(admin, 'x'.repeat(12)), service.changePassword(admin, 'x'.repeat(12)), service.deleteAccount(admin)]) {
+    for (const attempt of [
+      service.register(admin, 'x'.repeat(12)),
+      service.changePassword(admin, 'x'.repeat(12)),
+      service.deleteAccount(admin),
+    ]) {
       expect(await codeOf(attempt)).toMatchObject({ status: 403, code: 'forbidden' });
     }
     expect(mlflow.updatePassword).not.toHaveBeenCalled();
@@ -54,7 +66,11 @@ describe('account service', () => {
   });
 
   it('when MLflow refuses (any mapped error), then the refusal is passed on and Vault is not touched', async () => {
-    const mlflow = fakeMlflow({ createUser: jest.fn(async () => { throw new AppError(422, 'weak_password', 'MLflow refused the password.'); }) });
+    const mlflow = fakeMlflow({
+      createUser: jest.fn(async () => {
+        throw new AppError(422, 'weak_password', 'MLflow refused the password.');
+      }),
+    });
     const papi = fakePapi();
     const service = createAccountService({ mlflow, permissions: noGrants, papi, adminUsername: 'admin', logger });
     expect(await codeOf(service.register(owner, 'x'.repeat(12)))).toMatchObject({ status: 422, code: 'weak_password' });
@@ -63,7 +79,11 @@ describe('account service', () => {
 
   it('when the Vault write fails at registration, then the new MLflow user is deleted again and 502 vault_failed', async () => {
     const mlflow = fakeMlflow();
-    const papi = fakePapi({ writeCredentials: jest.fn(async () => { throw new UpstreamError('PAPI', 500, 'boom'); }) });
+    const papi = fakePapi({
+      writeCredentials: jest.fn(async () => {
+        throw new UpstreamError('PAPI', 500, 'boom');
+      }),
+    });
     const service = createAccountService({ mlflow, permissions: noGrants, papi, adminUsername: 'admin', logger });
     expect(await codeOf(service.register(owner, 'x'.repeat(12)))).toMatchObject({ status: 502, code: 'vault_failed' });
     expect(mlflow.deleteUser).toHaveBeenCalledWith('a@example.org');
@@ -79,7 +99,9 @@ describe('account service', () => {
 
   it('when the Vault copy was checked once, then the next status asks MLflow nothing more than the account', async () => {
     const mlflow = fakeMlflow({ getUser: jest.fn(async () => user) });
-    const papi = fakePapi({ readCredentials: jest.fn(async () => ({ username: user.username, password: 'p'.repeat(12) })) });
+    const papi = fakePapi({
+      readCredentials: jest.fn(async () => ({ username: user.username, password: 'p'.repeat(12) })),
+    });
     const service = createAccountService({ mlflow, permissions: noGrants, papi, adminUsername: 'admin', logger });
     expect((await service.status(owner)).vault).toBe('in_sync');
     expect((await service.status(owner)).vault).toBe('in_sync');
@@ -90,7 +112,9 @@ describe('account service', () => {
     let password = 'p'.repeat(12);
     const mlflow = fakeMlflow({
       getUser: jest.fn(async () => user),
-      checkCredentials: jest.fn(async (_u: string, p: string) => (p === 'p'.repeat(12) ? { ok: true as const, user } : { ok: false as const, status: 401 })),
+      checkCredentials: jest.fn(async (_u: string, p: string) =>
+        p === 'p'.repeat(12) ? { ok: true as const, user } : { ok: false as const, status: 401 },
+      ),
     });
     const papi = fakePapi({ readCredentials: jest.fn(async () => ({ username: user.username, password })) });
     const service = createAccountService({ mlflow, permissions: noGrants, papi, adminUsername: 'admin', logger });
@@ -102,7 +126,9 @@ describe('account service', () => {
 
   it('when the password is changed through the service, then the remembered check is forgotten', async () => {
     const mlflow = fakeMlflow({ getUser: jest.fn(async () => user) });
-    const papi = fakePapi({ readCredentials: jest.fn(async () => ({ username: user.username, password: 'p'.repeat(12) })) });
+    const papi = fakePapi({
+      readCredentials: jest.fn(async () => ({ username: user.username, password: 'p'.repeat(12) })),
+    });
     const service = createAccountService({ mlflow, permissions: noGrants, papi, adminUsername: 'admin', logger });
     await service.status(owner);
     await service.changePassword(owner, 'p'.repeat(12));
@@ -112,8 +138,18 @@ describe('account service', () => {
 
   it('when deleting an account, then its grants are released before MLflow deletes the user', async () => {
     const order: string[] = [];
-    const mlflow = fakeMlflow({ getUser: jest.fn(async () => user), deleteUser: jest.fn(async () => { order.push('delete'); return true; }) });
-    const permissions = async () => ({ releaseGrants: jest.fn(async () => { order.push('release'); }) });
+    const mlflow = fakeMlflow({
+      getUser: jest.fn(async () => user),
+      deleteUser: jest.fn(async () => {
+        order.push('delete');
+        return true;
+      }),
+    });
+    const permissions = async () => ({
+      releaseGrants: jest.fn(async () => {
+        order.push('release');
+      }),
+    });
     const service = createAccountService({ mlflow, permissions, papi: undefined, adminUsername: 'admin', logger });
     await service.deleteAccount(owner);
     expect(order).toEqual(['release', 'delete']);

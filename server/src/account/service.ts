@@ -45,11 +45,15 @@ export interface AccountServiceDeps {
 }
 
 /** Identifies a secret's content without keeping it: the remembered check is keyed by this. */
-const fingerprint = (c: StoredCredentials) => createHash('sha256').update(`${c.username}\0${c.password}`).digest('base64url');
+const fingerprint = (c: StoredCredentials) =>
+  createHash('sha256').update(`${c.username}\0${c.password}`).digest('base64url');
 
 export function createAccountService(deps: AccountServiceDeps) {
   const { mlflow, papi, logger } = deps;
-  const vaultChecks = new LRUCache<string, { fingerprint: string; signsIn: boolean }>({ max: 10_000, ttl: deps.vaultCheckTtlMs ?? 10 * 60_000 });
+  const vaultChecks = new LRUCache<string, { fingerprint: string; signsIn: boolean }>({
+    max: 10_000,
+    ttl: deps.vaultCheckTtlMs ?? 10 * 60_000,
+  });
 
   /** The service's own admin account is never managed through this API, whoever signs in. */
   function guardServiceAccount(email: string) {
@@ -79,7 +83,10 @@ export function createAccountService(deps: AccountServiceDeps) {
     }
   }
 
-  async function vaultStatus(account: MlflowUser | null, stored: StoredCredentials | null | 'unavailable'): Promise<VaultStatus> {
+  async function vaultStatus(
+    account: MlflowUser | null,
+    stored: StoredCredentials | null | 'unavailable',
+  ): Promise<VaultStatus> {
     if (stored === 'unavailable') return 'unavailable';
     if (!stored) return 'missing';
     if (!account || stored.username !== account.username) return 'out_of_sync';
@@ -114,7 +121,10 @@ export function createAccountService(deps: AccountServiceDeps) {
         try {
           await mlflow.deleteUser(owner.email);
         } catch (rollbackErr) {
-          logger.error({ err: describeForLog(rollbackErr), username: owner.email }, 'rollback failed: MLflow user left without a Vault copy');
+          logger.error(
+            { err: describeForLog(rollbackErr), username: owner.email },
+            'rollback failed: MLflow user left without a Vault copy',
+          );
         }
         throw vaultFailed('register', err);
       }

@@ -57,7 +57,9 @@ export function createCurrentUser(config: Config, oidc: Oidc): RequestHandler {
     const key = createHash('sha256').update(user.refreshToken).digest('base64url');
     let pending = refreshes.get(key);
     if (!pending) {
-      pending = oidc.refresh({ sub: user.sub, refreshToken: user.refreshToken, idToken: user.idToken, authTime: user.authTime }).then((t) => ({ ...user, ...t }));
+      pending = oidc
+        .refresh({ sub: user.sub, refreshToken: user.refreshToken, idToken: user.idToken, authTime: user.authTime })
+        .then((t) => ({ ...user, ...t }));
       // A failure is not remembered: the next request may find the provider back.
       pending.catch(() => refreshes.delete(key));
       refreshes.set(key, pending);
@@ -81,7 +83,11 @@ export function createCurrentUser(config: Config, oidc: Oidc): RequestHandler {
         // Stored before the request goes on, so the next request reads the new tokens.
         await sessionStep(req, 'save');
       }
-      const eligibility = evaluateEligibility(user.claims, config.eligibility.rule, config.eligibility.requireVerifiedEmail);
+      const eligibility = evaluateEligibility(
+        user.claims,
+        config.eligibility.rule,
+        config.eligibility.requireVerifiedEmail,
+      );
       req.identity = {
         sub: user.sub,
         claims: user.claims,

@@ -9,7 +9,8 @@ export type Claims = Record<string, unknown>;
 
 export type Ineligibility = { code: 'not_eligible' | 'email_missing' | 'email_not_verified'; message: string };
 
-export type Eligibility = { eligible: true; email: string } | ({ eligible: false; email: string | undefined } & Ineligibility);
+export type Eligibility =
+  { eligible: true; email: string } | ({ eligible: false; email: string | undefined } & Ineligibility);
 
 function stringList(value: unknown): string[] {
   if (typeof value === 'string') return [value];
@@ -74,7 +75,8 @@ export function evaluateEligibility(claims: Claims, rule: EligibilityRule, requi
       eligible: false,
       email,
       code: 'email_missing',
-      message: 'Your sign-in provider did not share an email address, and your MLflow username is your email. Allow sharing your email (or add one to your account), then sign in again.',
+      message:
+        'Your sign-in provider did not share an email address, and your MLflow username is your email. Allow sharing your email (or add one to your account), then sign in again.',
     };
   }
   if (requireVerifiedEmail && !isEmailVerified(claims)) {

@@ -2,7 +2,12 @@
 const escape = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function renderMessagePage(p: { title: string; message: string; actionHref: string; actionText: string }): string {
+export function renderMessagePage(p: {
+  title: string;
+  message: string;
+  actionHref: string;
+  actionText: string;
+}): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(p.title)}</title></head>

@@ -3,17 +3,25 @@ import { classifyProviderError } from './oidc.js';
 
 describe('classifyProviderError', () => {
   it('when fetch rejects because nothing answers, then the provider is unreachable', () => {
-    expect(classifyProviderError(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }))).toBe('unreachable');
+    expect(classifyProviderError(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }))).toBe(
+      'unreachable',
+    );
   });
   it('when openid-client wrapped a network error it did not recognise, then the provider is unreachable', () => {
-    expect(classifyProviderError(new client.ClientError('something went wrong', { cause: new TypeError('fetch failed') }))).toBe('unreachable');
+    expect(
+      classifyProviderError(new client.ClientError('something went wrong', { cause: new TypeError('fetch failed') })),
+    ).toBe('unreachable');
   });
   it('when the request timed out, then the provider is unreachable', () => {
     expect(classifyProviderError(new DOMException('timed out', 'TimeoutError'))).toBe('unreachable');
-    expect(classifyProviderError(Object.assign(new client.ClientError('operation timed out'), { code: 'OAUTH_TIMEOUT' }))).toBe('unreachable');
+    expect(
+      classifyProviderError(Object.assign(new client.ClientError('operation timed out'), { code: 'OAUTH_TIMEOUT' })),
+    ).toBe('unreachable');
   });
   it('when the provider answers a non-OAuth 502 page, then it is unreachable', () => {
-    const err = new client.ClientError('unexpected HTTP response status code', { cause: new Response('bad gateway', { status: 502 }) });
+    const err = new client.ClientError('unexpected HTTP response status code', {
+      cause: new Response('bad gateway', { status: 502 }),
+    });
     expect(classifyProviderError(err)).toBe('unreachable');
   });
   it('when the provider refuses the grant (invalid_grant), then it is a refusal', () => {
@@ -26,6 +34,12 @@ describe('classifyProviderError', () => {
     expect(classifyProviderError(err)).toBe('refused');
   });
   it('when an ID token check fails, then it is a refusal, not an outage', () => {
-    expect(classifyProviderError(Object.assign(new client.ClientError('unexpected JWT claim value encountered'), { code: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' }))).toBe('refused');
+    expect(
+      classifyProviderError(
+        Object.assign(new client.ClientError('unexpected JWT claim value encountered'), {
+          code: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        }),
+      ),
+    ).toBe('refused');
   });
 });

@@ -21,11 +21,20 @@ export function classifyProviderError(err: unknown): 'unreachable' | 'refused' {
   const { name, code, cause } = err as { name?: string; code?: unknown; cause?: unknown };
   // fetch() rejects with a plain TypeError when nothing answers (refused connection, DNS, reset).
   if (name === 'TypeError' && code === undefined) return 'unreachable';
-  if (name === 'TimeoutError' || name === 'AbortError' || code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') return 'unreachable';
+  if (name === 'TimeoutError' || name === 'AbortError' || code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT')
+    return 'unreachable';
   // openid-client wraps what it does not recognise (e.g. a fetch error from another realm) without a code.
-  if (name === 'ClientError' && code === undefined && typeof cause === 'object' && cause !== null && 'name' in cause) return classifyProviderError(cause);
+  if (name === 'ClientError' && code === undefined && typeof cause === 'object' && cause !== null && 'name' in cause)
+    return classifyProviderError(cause);
   // A non-OAuth answer (an HTML error page from a proxy, a 502): the provider is not really answering.
-  if (typeof cause === 'object' && cause !== null && 'status' in cause && typeof cause.status === 'number' && cause.status >= 500) return 'unreachable';
+  if (
+    typeof cause === 'object' &&
+    cause !== null &&
+    'status' in cause &&
+    typeof cause.status === 'number' &&
+    cause.status >= 500
+  )
+    return 'unreachable';
   return 'refused';
 }
 
@@ -63,17 +72,26 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
     const execute = config.oidc.allowInsecureHttp ? [client.allowInsecureRequests] : [];
     const clientAuth = config.oidc.clientSecret ? client.ClientSecretPost(config.oidc.clientSecret) : client.None();
     try {
-      const c = await client.discovery(new URL(config.oidc.issuer), config.oidc.clientId, config.oidc.clientSecret, clientAuth, {
-        execute,
-        timeout: options.timeoutS ?? 10,
-      });
+      const c = await client.discovery(
+        new URL(config.oidc.issuer),
+        config.oidc.clientId,
+        config.oidc.clientSecret,
+        clientAuth,
+        {
+          execute,
+          timeout: options.timeoutS ?? 10,
+        },
+      );
       c.timeout = options.timeoutS ?? 10;
       configuration = c;
       lastError = undefined;
       logger.info({ issuer: config.oidc.issuer }, 'OpenID provider discovered');
     } catch (err) {
       lastError = `discovery of ${config.oidc.issuer} failed`;
-      logger.warn({ issuer: config.oidc.issuer, err: describeForLog(err) }, 'OpenID provider discovery failed; retrying');
+      logger.warn(
+        { issuer: config.oidc.issuer, err: describeForLog(err) },
+        'OpenID provider discovery failed; retrying',
+      );
     }
   }
 
@@ -97,7 +115,10 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
     return configuration;
   }
 
-  function toTokenResult(tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers, previous?: { refreshToken?: string; idToken?: string }) {
+  function toTokenResult(
+    tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+    previous?: { refreshToken?: string; idToken?: string },
+  ) {
     const idClaims = (tokens.claims() ?? {}) as Claims;
     const expiresIn = tokens.expiresIn() ?? DEFAULT_TOKEN_LIFETIME_S;
     return {
@@ -110,7 +131,11 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
     };
   }
 
-  async function withUserinfo(c: client.Configuration, base: ReturnType<typeof toTokenResult>, sub: string): Promise<Omit<TokenResult, 'authTime'>> {
+  async function withUserinfo(
+    c: client.Configuration,
+    base: ReturnType<typeof toTokenResult>,
+    sub: string,
+  ): Promise<Omit<TokenResult, 'authTime'>> {
     const userinfo = (await client.fetchUserInfo(c, base.accessToken, sub)) as Claims;
     // Userinfo is the fresher source; the ID token fills in what userinfo leaves out.
     return {
@@ -160,7 +185,10 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
     },
 
     /** Exchanges the code, checking state, nonce and PKCE, then merges the ID token with userinfo. */
-    async finishLogin(query: URLSearchParams, checks: { state: string; codeVerifier: string; nonce: string }): Promise<TokenResult> {
+    async finishLogin(
+      query: URLSearchParams,
+      checks: { state: string; codeVerifier: string; nonce: string },
+    ): Promise<TokenResult> {
       const c = requireConfiguration();
       // Build the callback URL from configuration, not from the request: behind a proxy the request's own
       // URL is internal, and the token request must repeat the registered redirect_uri exactly.
@@ -190,7 +218,12 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
      * cannot be reached answers 503 `provider_unavailable` (the session stays); only a refusal by the
      * provider, such as `invalid_grant`, ends the session (401 `session_expired`).
      */
-    async refresh(user: { sub: string; refreshToken: string; idToken?: string; authTime: number | undefined }): Promise<TokenResult> {
+    async refresh(user: {
+      sub: string;
+      refreshToken: string;
+      idToken?: string;
+      authTime: number | undefined;
+    }): Promise<TokenResult> {
       const c = requireConfiguration();
       try {
         const tokens = await client.refreshTokenGrant(c, user.refreshToken);
@@ -205,7 +238,10 @@ export function createOidc(config: Config, logger: Logger, options: { retryDelay
     /** The provider's logout URL, when it advertises an `end_session_endpoint`. */
     endSessionUrl(idToken: string | undefined, postLogoutRedirectUri: string): string | undefined {
       if (!configuration?.serverMetadata().end_session_endpoint) return undefined;
-      const params: Record<string, string> = { post_logout_redirect_uri: postLogoutRedirectUri, client_id: config.oidc.clientId };
+      const params: Record<string, string> = {
+        post_logout_redirect_uri: postLogoutRedirectUri,
+        client_id: config.oidc.clientId,
+      };
       if (idToken) params.id_token_hint = idToken;
       return client.buildEndSessionUrl(configuration, params).href;
     },

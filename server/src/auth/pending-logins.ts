@@ -42,12 +42,26 @@ interface Wire {
   a?: 1;
 }
 
-const toWire = (p: PendingLogin): Wire => ({ s: p.state, v: p.codeVerifier, n: p.nonce, r: p.returnTo, t: p.createdAt, ...(p.reauthenticate ? { a: 1 } : {}) });
+const toWire = (p: PendingLogin): Wire => ({
+  s: p.state,
+  v: p.codeVerifier,
+  n: p.nonce,
+  r: p.returnTo,
+  t: p.createdAt,
+  ...(p.reauthenticate ? { a: 1 } : {}),
+});
 
 function fromWire(value: unknown): PendingLogin | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const w = value as Partial<Wire>;
-  if (typeof w.s !== 'string' || typeof w.v !== 'string' || typeof w.n !== 'string' || typeof w.r !== 'string' || typeof w.t !== 'number') return undefined;
+  if (
+    typeof w.s !== 'string' ||
+    typeof w.v !== 'string' ||
+    typeof w.n !== 'string' ||
+    typeof w.r !== 'string' ||
+    typeof w.t !== 'number'
+  )
+    return undefined;
   return { state: w.s, codeVerifier: w.v, nonce: w.n, returnTo: w.r, createdAt: w.t, reauthenticate: w.a === 1 };
 }
 
@@ -68,7 +82,10 @@ export function createPendingLogins(options: PendingLoginCookieOptions) {
     const raw = req.headers.cookie ? parseCookie(req.headers.cookie)[PENDING_LOGIN_COOKIE] : undefined;
     if (!raw) return [];
     try {
-      const { payload } = await jwtDecrypt(raw, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+      const { payload } = await jwtDecrypt(raw, key, {
+        keyManagementAlgorithms: ['dir'],
+        contentEncryptionAlgorithms: ['A256GCM'],
+      });
       const list = Array.isArray(payload.p) ? payload.p : [];
       const oldest = Date.now() - PENDING_LOGIN_TTL_S * 1000;
       return list.map(fromWire).filter((p): p is PendingLogin => p !== undefined && p.createdAt > oldest);

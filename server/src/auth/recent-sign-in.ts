@@ -29,7 +29,8 @@ export function recentUntil(authTime: number | undefined, maxAgeSeconds: number,
 export function requireRecentSignIn(config: Pick<Config, 'reauthMaxAgeSeconds'>): RequestHandler {
   return (req: Request, _res, next) => {
     if (config.reauthMaxAgeSeconds === 0) return next();
-    if (recentUntil(req.session.user?.authTime, config.reauthMaxAgeSeconds) === null) return next(reauthenticationRequired());
+    if (recentUntil(req.session.user?.authTime, config.reauthMaxAgeSeconds) === null)
+      return next(reauthenticationRequired());
     next();
   };
 }

@@ -17,13 +17,16 @@ import { renderMessagePage } from './message-page.js';
 import { createPendingLogins } from './pending-logins.js';
 import { SESSION_COOKIE, sessionStep } from '../security/session.js';
 
-
 const wantsJson = (req: Request) => req.accepts(['html', 'json']) === 'json';
 
 export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: express.RequestHandler): Router {
   const router = express.Router();
   const postLogoutRedirect = `${new URL(config.oidc.redirectUri).origin}${config.basePath}/`;
-  const pendingLogins = createPendingLogins({ secret: config.session.secret, path: `${config.basePath}/auth`, secure: config.session.cookieSecure });
+  const pendingLogins = createPendingLogins({
+    secret: config.session.secret,
+    path: `${config.basePath}/auth`,
+    secure: config.session.cookieSecure,
+  });
 
   /** Errors of the browser-facing auth routes: a readable page for people, JSON for programs. */
   function answerError(req: Request, res: Response, error: AppError) {
@@ -31,7 +34,16 @@ export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: exp
     if (wantsJson(req)) {
       res.json({ error: { code: error.code, message: error.message } });
     } else {
-      res.type('html').send(renderMessagePage({ title: 'Sign-in did not work', message: error.message, actionHref: `${config.basePath}/`, actionText: 'Back to the start page' }));
+      res
+        .type('html')
+        .send(
+          renderMessagePage({
+            title: 'Sign-in did not work',
+            message: error.message,
+            actionHref: `${config.basePath}/`,
+            actionText: 'Back to the start page',
+          }),
+        );
     }
   }
 
@@ -39,7 +51,12 @@ export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: exp
     try {
       const reauthenticate = req.query.reauth === '1';
       const login = await oidc.startLogin({ reauthenticate });
-      await pendingLogins.add(req, res, { ...login, returnTo: safeReturnTo(req.query.returnTo, config.basePath), createdAt: Date.now(), reauthenticate });
+      await pendingLogins.add(req, res, {
+        ...login,
+        returnTo: safeReturnTo(req.query.returnTo, config.basePath),
+        createdAt: Date.now(),
+        reauthenticate,
+      });
       res.set('Cache-Control', 'no-store').redirect(302, login.url);
     } catch (err) {
       if (err instanceof AppError) return answerError(req, res, err);
@@ -70,19 +87,24 @@ export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: exp
     }
   });
 
-  router.post('/logout', express.urlencoded({ extended: false, limit: '16kb' }), csrfProtection, async (req, res, next) => {
-    try {
-      const idToken = req.session.user?.idToken;
-      const endSession = req.session.user ? oidc.endSessionUrl(idToken, postLogoutRedirect) : undefined;
-      await sessionStep(req, 'destroy');
-      res.clearCookie(SESSION_COOKIE, { path: config.basePath || '/' });
-      const redirectTo = endSession ?? postLogoutRedirect;
-      if (wantsJson(req)) res.json({ redirect_to: redirectTo });
-      else res.redirect(303, redirectTo);
-    } catch (err) {
-      next(err);
-    }
-  });
+  router.post(
+    '/logout',
+    express.urlencoded({ extended: false, limit: '16kb' }),
+    csrfProtection,
+    async (req, res, next) => {
+      try {
+        const idToken = req.session.user?.idToken;
+        const endSession = req.session.user ? oidc.endSessionUrl(idToken, postLogoutRedirect) : undefined;
+        await sessionStep(req, 'destroy');
+        res.clearCookie(SESSION_COOKIE, { path: config.basePath || '/' });
+        const redirectTo = endSession ?? postLogoutRedirect;
+        if (wantsJson(req)) res.json({ redirect_to: redirectTo });
+        else res.redirect(303, redirectTo);
+      } catch (err) {
+        next(err);
+      }
+    },
+  );
 
   return router;
 }

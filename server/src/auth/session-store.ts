@@ -80,7 +80,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStoreHa
       // own CREATE TABLE and fail on PostgreSQL's catalogue ("duplicate key … pg_type_typname_nsp_index").
       createTableIfMissing: false,
       pruneSessionInterval: pruneSeconds,
-      errorLog: (...args: unknown[]) => options.onError?.(args[0] instanceof Error ? args[0] : new Error(String(args.join(' ')))),
+      errorLog: (...args: unknown[]) =>
+        options.onError?.(args[0] instanceof Error ? args[0] : new Error(String(args.join(' ')))),
     });
     let table: Promise<void> | undefined;
     const ensureTable = (): Promise<void> =>
@@ -96,7 +97,9 @@ export function createSessionStore(options: SessionStoreOptions): SessionStoreHa
         try {
           await ensureTable();
           await new Promise<void>((resolve, reject) =>
-            store.get('readiness-probe', (err: unknown) => (err ? reject(err instanceof Error ? err : new Error('session read failed')) : resolve())),
+            store.get('readiness-probe', (err: unknown) =>
+              err ? reject(err instanceof Error ? err : new Error('session read failed')) : resolve(),
+            ),
           );
           return { ok: true, message: 'The session database answers.' };
         } catch (err) {

@@ -22,21 +22,34 @@ interface Logger {
 
 const MLFLOW_CHECK_TTL_MS = 5_000;
 
-async function checkMlflow(mlflow: Pick<MlflowClient, 'checkAdmin'>, adminUsername: string, logger: Logger): Promise<Check> {
+async function checkMlflow(
+  mlflow: Pick<MlflowClient, 'checkAdmin'>,
+  adminUsername: string,
+  logger: Logger,
+): Promise<Check> {
   try {
     const result = await mlflow.checkAdmin();
     if (!result.ok) {
-      return { ok: false, message: `MLflow refused the admin credentials (HTTP ${result.status}): check MLFLOW_USERNAME and MLFLOW_PASSWORD.` };
+      return {
+        ok: false,
+        message: `MLflow refused the admin credentials (HTTP ${result.status}): check MLFLOW_USERNAME and MLFLOW_PASSWORD.`,
+      };
     }
     if (!result.user.is_admin) {
-      return { ok: false, message: `MLflow user ${adminUsername} is not an admin: MLFLOW_USERNAME must name an MLflow admin.` };
+      return {
+        ok: false,
+        message: `MLflow user ${adminUsername} is not an admin: MLFLOW_USERNAME must name an MLflow admin.`,
+      };
     }
     return { ok: true, message: 'MLflow answers and accepts the admin credentials.' };
   } catch (err) {
     logger.warn({ err: describeForLog(err) }, 'readiness: MLflow check failed');
     const code = (err as { code?: unknown }).code;
     if (code === 'mlflow_failed') {
-      return { ok: false, message: 'MLflow answers but not as expected: start it with --app-name basic-auth, and check MLFLOW_HOSTNAME.' };
+      return {
+        ok: false,
+        message: 'MLflow answers but not as expected: start it with --app-name basic-auth, and check MLFLOW_HOSTNAME.',
+      };
     }
     return { ok: false, message: 'MLflow cannot be reached at MLFLOW_HOSTNAME.' };
   }
@@ -67,7 +80,10 @@ export function createHealthRouter(deps: {
       mlflow: await mlflowReadiness(),
       provider: deps.oidc.ready
         ? { ok: true, message: 'The OpenID provider was discovered.' }
-        : { ok: false, message: `The OpenID provider is not available yet: ${deps.oidc.problem ?? 'unknown'}. Check OIDC_AUTHORITY.` },
+        : {
+            ok: false,
+            message: `The OpenID provider is not available yet: ${deps.oidc.problem ?? 'unknown'}. Check OIDC_AUTHORITY.`,
+          },
     };
     for (const [name, check] of Object.entries(deps.extraChecks ?? {})) {
       checks[name] = await check().catch((err: unknown) => {
@@ -76,7 +92,10 @@ export function createHealthRouter(deps: {
       });
     }
     const ready = Object.values(checks).every((c) => c.ok);
-    res.status(ready ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ready ? 'ready' : 'not_ready', checks });
+    res
+      .status(ready ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({ status: ready ? 'ready' : 'not_ready', checks });
   });
   return router;
 }

@@ -13,7 +13,8 @@ function fakeFetch(answers: Record<string, Answer | (() => never)>) {
     const entry = answers[key];
     if (typeof entry === 'function') return entry();
     const answer = entry;
-    if (!answer) return new Response('<html>not found</html>', { status: 404, headers: { 'content-type': 'text/html' } });
+    if (!answer)
+      return new Response('<html>not found</html>', { status: 404, headers: { 'content-type': 'text/html' } });
     const json = answer.json ?? typeof answer.body !== 'string';
     return new Response(json ? JSON.stringify(answer.body) : String(answer.body), {
       status: answer.status,
@@ -25,7 +26,15 @@ function fakeFetch(answers: Record<string, Answer | (() => never)>) {
 
 const client = (answers: Record<string, Answer | (() => never)>) => {
   const fake = fakeFetch(answers);
-  return { ...fake, mlflow: createMlflowClient({ baseUrl: 'http://mlflow.test', username: 'admin', password: 'admin-password-1', fetch: fake.fetchImpl }) };
+  return {
+    ...fake,
+    mlflow: createMlflowClient({
+      baseUrl: 'http://mlflow.test',
+      username: 'admin',
+      password: 'admin-password-1',
+      fetch: fake.fetchImpl,
+    }),
+  };
 };
 
 async function refusal(promise: Promise<unknown>): Promise<AppError> {
@@ -42,22 +51,34 @@ const user = { id: 2, username: 'a@example.org', is_admin: false };
 
 describe('MLflow client', () => {
   it('when the user does not exist, then getUser answers null', async () => {
-    const { mlflow } = client({ 'GET /api/2.0/mlflow/users/get': { status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no' } } });
+    const { mlflow } = client({
+      'GET /api/2.0/mlflow/users/get': { status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no' } },
+    });
     expect(await mlflow.getUser('a@example.org')).toBeNull();
   });
 
   it("when MLflow refuses a password with its own rule, then 422 weak_password carries MLflow's sentence", async () => {
     const { mlflow } = client({
-      'POST /api/2.0/mlflow/users/create': { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Password must be at least 12 characters.' } },
+      'POST /api/2.0/mlflow/users/create': {
+        status: 400,
+        body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Password must be at least 12 characters.' },
+      },
     });
     expect(await refusal(mlflow.createUser('a@example.org', 'short'))).toMatchObject({
-      status: 422, code: 'weak_password', message: 'MLflow refused the password: Password must be at least 12 characters.',
+      status: 422,
+      code: 'weak_password',
+      message: 'MLflow refused the password: Password must be at least 12 characters.',
     });
   });
 
   it('when an MLflow 400 message carries internals, then they never reach the answer', async () => {
     const leaky = "(sqlite3.IntegrityError) [SQL: UPDATE users SET password_hash='pbkdf2:sha256:600000$abc']";
-    const { mlflow } = client({ 'PATCH /api/2.0/mlflow/users/update-password': { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: leaky } } });
+    const { mlflow } = client({
+      'PATCH /api/2.0/mlflow/users/update-password': {
+        status: 400,
+        body: { error_code: 'INVALID_PARAMETER_VALUE', message: leaky },
+      },
+    });
     const err = await refusal(mlflow.updatePassword('a@example.org', 'x'.repeat(12)));
     expect(err).toMatchObject({ status: 422, code: 'weak_password' });
     expect(err.message).not.toMatch(/SQL|pbkdf2|sqlite/);
@@ -65,7 +86,10 @@ describe('MLflow client', () => {
 
   it('when the user already exists, then 409 already_registered (2.x puts SQL and a hash in the message: not shown)', async () => {
     const { mlflow } = client({
-      'POST /api/2.0/mlflow/users/create': { status: 400, body: { error_code: 'RESOURCE_ALREADY_EXISTS', message: "INSERT ... 'pbkdf2:sha256:1$x'" } },
+      'POST /api/2.0/mlflow/users/create': {
+        status: 400,
+        body: { error_code: 'RESOURCE_ALREADY_EXISTS', message: "INSERT ... 'pbkdf2:sha256:1$x'" },
+      },
     });
     const err = await refusal(mlflow.createUser('a@example.org', 'x'.repeat(12)));
     expect(err).toMatchObject({ status: 409, code: 'already_registered' });
@@ -84,7 +108,11 @@ describe('MLflow client', () => {
   });
 
   it('when MLflow cannot be reached, then 503 mlflow_unavailable', async () => {
-    const { mlflow } = client({ 'GET /api/2.0/mlflow/users/get': () => { throw new TypeError('fetch failed'); } });
+    const { mlflow } = client({
+      'GET /api/2.0/mlflow/users/get': () => {
+        throw new TypeError('fetch failed');
+      },
+    });
     expect(await refusal(mlflow.getUser('a@example.org'))).toMatchObject({ status: 503, code: 'mlflow_unavailable' });
   });
 
@@ -108,9 +136,27 @@ describe('MLflow client', () => {
         body: {
           is_admin: false,
           permissions: [
-            { resource_type: 'experiment', resource_pattern: '1', permission: 'MANAGE', role_name: '__user_2__', workspace: 'default' },
-            { resource_type: 'experiment', resource_pattern: '*', permission: 'READ', role_name: 'readers', workspace: 'default' },
-            { resource_type: 'experiment', resource_pattern: '9', permission: 'MANAGE', role_name: 'other', workspace: 'team-b' },
+            {
+              resource_type: 'experiment',
+              resource_pattern: '1',
+              permission: 'MANAGE',
+              role_name: '__user_2__',
+              workspace: 'default',
+            },
+            {
+              resource_type: 'experiment',
+              resource_pattern: '*',
+              permission: 'READ',
+              role_name: 'readers',
+              workspace: 'default',
+            },
+            {
+              resource_type: 'experiment',
+              resource_pattern: '9',
+              permission: 'MANAGE',
+              role_name: 'other',
+              workspace: 'team-b',
+            },
             { resource_type: 'gateway_secret', resource_pattern: 'x', permission: 'USE', role_name: '__user_2__' },
           ],
         },
@@ -123,8 +169,22 @@ describe('MLflow client', () => {
       username: 'a@example.org',
       isAdmin: false,
       grants: [
-        { resourceType: 'experiment', resourceId: '1', permission: 'MANAGE', via: 'direct', roleName: null, pattern: false },
-        { resourceType: 'experiment', resourceId: '*', permission: 'READ', via: 'role', roleName: 'readers', pattern: true },
+        {
+          resourceType: 'experiment',
+          resourceId: '1',
+          permission: 'MANAGE',
+          via: 'direct',
+          roleName: null,
+          pattern: false,
+        },
+        {
+          resourceType: 'experiment',
+          resourceId: '*',
+          permission: 'READ',
+          via: 'role',
+          roleName: 'readers',
+          pattern: true,
+        },
       ],
     });
     expect(calls).toHaveLength(1);

@@ -104,7 +104,8 @@ export function createMlflowClient(options: MlflowClientOptions) {
       const { body } = await request('/api/2.0/mlflow/users/get', { headers, query: { username } });
       return { ok: true, user: pickUser(body) };
     } catch (err) {
-      if (err instanceof UpstreamError && (err.status === 401 || err.status === 403)) return { ok: false, status: err.status };
+      if (err instanceof UpstreamError && (err.status === 401 || err.status === 403))
+        return { ok: false, status: err.status };
       throw mlflowFailure(err, 'check the credentials');
     }
   }
@@ -112,7 +113,10 @@ export function createMlflowClient(options: MlflowClientOptions) {
   return {
     /** The user, or `null` when MLflow has no such user. */
     async getUser(username: string): Promise<MlflowUser | null> {
-      const body = await admin.orNull({ action: 'look up the account', path: '/api/2.0/mlflow/users/get', query: { username } }, userEnvelope);
+      const body = await admin.orNull(
+        { action: 'look up the account', path: '/api/2.0/mlflow/users/get', query: { username } },
+        userEnvelope,
+      );
       return body === null ? null : pickUser(body);
     },
 
@@ -126,7 +130,8 @@ export function createMlflowClient(options: MlflowClientOptions) {
         });
         return pickUser(body);
       } catch (err) {
-        if (err instanceof UpstreamError && err.status === 400 && mlflowErrorCode(err) === 'RESOURCE_ALREADY_EXISTS') throw alreadyRegistered();
+        if (err instanceof UpstreamError && err.status === 400 && mlflowErrorCode(err) === 'RESOURCE_ALREADY_EXISTS')
+          throw alreadyRegistered();
         throw passwordRuleOr(err, 'create the account');
       }
     },
@@ -146,7 +151,12 @@ export function createMlflowClient(options: MlflowClientOptions) {
 
     /** Deletes the user; `false` when there was no such user. */
     async deleteUser(username: string): Promise<boolean> {
-      const answer = await admin.orNull({ action: 'delete the account', method: 'DELETE', path: '/api/2.0/mlflow/users/delete', json: { username } });
+      const answer = await admin.orNull({
+        action: 'delete the account',
+        method: 'DELETE',
+        path: '/api/2.0/mlflow/users/delete',
+        json: { username },
+      });
       return answer !== null;
     },
 

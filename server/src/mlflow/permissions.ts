@@ -52,7 +52,13 @@ export interface PermissionsApi {
   /** Every user's grants in one call (RBAC only: `undefined` on the legacy generation). */
   everyone(): Promise<UserAccess[] | undefined>;
   /** Creates the user's direct grant, or changes it from `previous` (the grant they hold now). */
-  setPermission(username: string, type: ResourceType, id: string, permission: Permission, previous: EffectivePermission | null): Promise<void>;
+  setPermission(
+    username: string,
+    type: ResourceType,
+    id: string,
+    permission: Permission,
+    previous: EffectivePermission | null,
+  ): Promise<void>;
   /** Removes the user's direct grant; `false` when there was none. */
   revoke(username: string, type: ResourceType, id: string): Promise<boolean>;
   /**
@@ -65,33 +71,50 @@ export interface PermissionsApi {
 const isResourceType = (t: string): t is ResourceType => (RESOURCE_TYPES as readonly string[]).includes(t);
 const isDirectRole = (name: string) => /^__user_\d+__$/.test(name);
 /** Roles of another workspace grant nothing in the default one, which is the one this service shares in. */
-const inDefaultWorkspace = (workspace: string | null | undefined) => workspace === undefined || workspace === null || workspace === 'default';
+const inDefaultWorkspace = (workspace: string | null | undefined) =>
+  workspace === undefined || workspace === null || workspace === 'default';
 
-const rbacGrantSchema = z.looseObject({ resource_type: z.string(), resource_pattern: z.string(), permission: z.string() });
+const rbacGrantSchema = z.looseObject({
+  resource_type: z.string(),
+  resource_pattern: z.string(),
+  permission: z.string(),
+});
 
 function heldGrant(p: z.infer<typeof rbacGrantSchema>, roleName: string | undefined): HeldGrant[] {
   if (!isResourceType(p.resource_type)) return [];
   const direct = roleName === undefined || isDirectRole(roleName);
-  return [{
-    resourceType: p.resource_type,
-    resourceId: p.resource_pattern,
-    permission: p.permission,
-    via: direct ? 'direct' : 'role',
-    roleName: direct ? null : roleName,
-    pattern: p.resource_pattern.includes('*'),
-  }];
+  return [
+    {
+      resourceType: p.resource_type,
+      resourceId: p.resource_pattern,
+      permission: p.permission,
+      via: direct ? 'direct' : 'role',
+      roleName: direct ? null : roleName,
+      pattern: p.resource_pattern.includes('*'),
+    },
+  ];
 }
 
 const rbacListSchema = z.looseObject({
   is_admin: z.boolean().default(false),
-  permissions: z.array(rbacGrantSchema.extend({ role_name: z.string().optional(), workspace: z.string().nullish() })).default([]),
+  permissions: z
+    .array(rbacGrantSchema.extend({ role_name: z.string().optional(), workspace: z.string().nullish() }))
+    .default([]),
 });
 const rbacUsersSchema = z.looseObject({
   users: z.array(
     z.looseObject({
       username: z.string(),
       is_admin: z.boolean().default(false),
-      roles: z.array(z.looseObject({ name: z.string(), workspace: z.string().nullish(), permissions: z.array(rbacGrantSchema).default([]) })).default([]),
+      roles: z
+        .array(
+          z.looseObject({
+            name: z.string(),
+            workspace: z.string().nullish(),
+            permissions: z.array(rbacGrantSchema).default([]),
+          }),
+        )
+        .default([]),
     }),
   ),
 });
@@ -99,26 +122,46 @@ const rbacUsersSchema = z.looseObject({
 function createRbacPermissions(admin: AdminRequests): PermissionsApi {
   const base = '/api/3.0/mlflow/users/permissions';
   const grant = (username: string, type: ResourceType, id: string, permission: string) =>
-    admin.call({ action: 'grant the permission', method: 'POST', path: `${base}/grant`, json: { username, resource_type: type, resource_id: id, permission } });
+    admin.call({
+      action: 'grant the permission',
+      method: 'POST',
+      path: `${base}/grant`,
+      json: { username, resource_type: type, resource_id: id, permission },
+    });
   const revoke = async (username: string, type: ResourceType, id: string) =>
-    (await admin.orNull({ action: 'revoke the permission', method: 'POST', path: `${base}/revoke`, json: { username, resource_type: type, resource_id: id } })) !== null;
+    (await admin.orNull({
+      action: 'revoke the permission',
+      method: 'POST',
+      path: `${base}/revoke`,
+      json: { username, resource_type: type, resource_id: id },
+    })) !== null;
 
   return {
     generation: 'rbac',
     canListCollaborators: true,
     supports: () => true,
     async userAccess(username) {
-      const list = await admin.orNull({ action: "read the person's permissions", path: `${base}/list`, query: { username } }, rbacListSchema);
+      const list = await admin.orNull(
+        { action: "read the person's permissions", path: `${base}/list`, query: { username } },
+        rbacListSchema,
+      );
       if (list === null) return null;
-      const grants = list.permissions.filter((p) => inDefaultWorkspace(p.workspace)).flatMap((p) => heldGrant(p, p.role_name));
+      const grants = list.permissions
+        .filter((p) => inDefaultWorkspace(p.workspace))
+        .flatMap((p) => heldGrant(p, p.role_name));
       return { username, isAdmin: list.is_admin, grants };
     },
     async everyone() {
-      const { users } = await admin.call({ action: 'list who has access', path: '/api/2.0/mlflow/users/list' }, rbacUsersSchema);
+      const { users } = await admin.call(
+        { action: 'list who has access', path: '/api/2.0/mlflow/users/list' },
+        rbacUsersSchema,
+      );
       return users.map((u) => ({
         username: u.username,
         isAdmin: u.is_admin,
-        grants: u.roles.filter((r) => inDefaultWorkspace(r.workspace)).flatMap((r) => r.permissions.flatMap((p) => heldGrant(p, r.name))),
+        grants: u.roles
+          .filter((r) => inDefaultWorkspace(r.workspace))
+          .flatMap((r) => r.permissions.flatMap((p) => heldGrant(p, r.name))),
       }));
     },
     async setPermission(username, type, id, permission, previous) {
@@ -144,7 +187,9 @@ function createRbacPermissions(admin: AdminRequests): PermissionsApi {
 const legacyUserSchema = z.looseObject({
   user: z.looseObject({
     is_admin: z.boolean().default(false),
-    experiment_permissions: z.array(z.looseObject({ experiment_id: z.coerce.string(), permission: z.string() })).default([]),
+    experiment_permissions: z
+      .array(z.looseObject({ experiment_id: z.coerce.string(), permission: z.string() }))
+      .default([]),
     registered_model_permissions: z.array(z.looseObject({ name: z.string(), permission: z.string() })).default([]),
   }),
 });
@@ -158,12 +203,25 @@ function createLegacyPermissions(admin: AdminRequests, isPrompt: (name: string) 
     type === 'experiment'
       ? { path: '/api/2.0/mlflow/experiments/permissions', key: 'experiment_id' }
       : { path: '/api/2.0/mlflow/registered-models/permissions', key: 'name' };
-  const direct = (resourceType: ResourceType, resourceId: string, permission: string): HeldGrant =>
-    ({ resourceType, resourceId, permission, via: 'direct', roleName: null, pattern: false });
+  const direct = (resourceType: ResourceType, resourceId: string, permission: string): HeldGrant => ({
+    resourceType,
+    resourceId,
+    permission,
+    via: 'direct',
+    roleName: null,
+    pattern: false,
+  });
 
   async function revoke(username: string, type: ResourceType, id: string): Promise<boolean> {
     const e = endpoint(type);
-    return (await admin.orNull({ action: 'revoke the permission', method: 'DELETE', path: `${e.path}/delete`, json: { [e.key]: id, username } })) !== null;
+    return (
+      (await admin.orNull({
+        action: 'revoke the permission',
+        method: 'DELETE',
+        path: `${e.path}/delete`,
+        json: { [e.key]: id, username },
+      })) !== null
+    );
   }
 
   return {
@@ -171,7 +229,10 @@ function createLegacyPermissions(admin: AdminRequests, isPrompt: (name: string) 
     canListCollaborators: false,
     supports: (permission) => permission !== 'USE',
     async userAccess(username) {
-      const body = await admin.orNull({ action: "read the person's permissions", path: '/api/2.0/mlflow/users/get', query: { username } }, legacyUserSchema);
+      const body = await admin.orNull(
+        { action: "read the person's permissions", path: '/api/2.0/mlflow/users/get', query: { username } },
+        legacyUserSchema,
+      );
       if (body === null) return null;
       const { user } = body;
       const kinds = await Promise.all(user.registered_model_permissions.map((p) => isPrompt(p.name)));
@@ -180,7 +241,9 @@ function createLegacyPermissions(admin: AdminRequests, isPrompt: (name: string) 
         isAdmin: user.is_admin,
         grants: [
           ...user.experiment_permissions.map((p) => direct('experiment', p.experiment_id, p.permission)),
-          ...user.registered_model_permissions.map((p, i) => direct(kinds[i] ? 'prompt' : 'registered_model', p.name, p.permission)),
+          ...user.registered_model_permissions.map((p, i) =>
+            direct(kinds[i] ? 'prompt' : 'registered_model', p.name, p.permission),
+          ),
         ],
       };
     },
@@ -197,7 +260,10 @@ function createLegacyPermissions(admin: AdminRequests, isPrompt: (name: string) 
     },
     revoke,
     async releaseGrants(username) {
-      const body = await admin.orNull({ action: "read the person's permissions", path: '/api/2.0/mlflow/users/get', query: { username } }, legacyUserSchema);
+      const body = await admin.orNull(
+        { action: "read the person's permissions", path: '/api/2.0/mlflow/users/get', query: { username } },
+        legacyUserSchema,
+      );
       if (body === null) return;
       // Prompts use the registered-model endpoints, so the kind of each model does not matter here.
       await Promise.all([
@@ -216,11 +282,16 @@ export function createPermissionsProbe(admin: AdminRequests, adminUsername: stri
   let api: Promise<PermissionsApi> | undefined;
   async function detect(isPrompt: (name: string) => Promise<boolean>): Promise<PermissionsApi> {
     try {
-      await admin.call({ action: 'tell which permission API it speaks', path: '/api/3.0/mlflow/users/permissions/list', query: { username: adminUsername } });
+      await admin.call({
+        action: 'tell which permission API it speaks',
+        path: '/api/3.0/mlflow/users/permissions/list',
+        query: { username: adminUsername },
+      });
       return createRbacPermissions(admin);
     } catch (err) {
       const answer = (err as { cause?: unknown }).cause;
-      if (isMlflowNotFound(answer) && mlflowErrorCode(answer) === undefined) return createLegacyPermissions(admin, isPrompt);
+      if (isMlflowNotFound(answer) && mlflowErrorCode(answer) === undefined)
+        return createLegacyPermissions(admin, isPrompt);
       throw err;
     }
   }

@@ -10,8 +10,15 @@ const PROMPT_TAG = 'mlflow.prompt.is_prompt';
 /** The largest page `experiments/search` serves: listing N experiments costs ⌈N / 1000⌉ calls. */
 const EXPERIMENT_PAGE_SIZE = 1000;
 
-const experimentSchema = z.looseObject({ experiment_id: z.coerce.string(), name: z.string(), lifecycle_stage: z.string().optional() });
-const experimentPageSchema = z.looseObject({ experiments: z.array(experimentSchema).default([]), next_page_token: z.string().optional() });
+const experimentSchema = z.looseObject({
+  experiment_id: z.coerce.string(),
+  name: z.string(),
+  lifecycle_stage: z.string().optional(),
+});
+const experimentPageSchema = z.looseObject({
+  experiments: z.array(experimentSchema).default([]),
+  next_page_token: z.string().optional(),
+});
 const tagsSchema = z.array(z.looseObject({ key: z.string(), value: z.string() })).optional();
 const modelSchema = z.looseObject({ name: z.string(), tags: tagsSchema });
 
@@ -26,10 +33,15 @@ export interface RegisteredModel {
   isPrompt: boolean;
 }
 
-const toExperiment = (e: z.infer<typeof experimentSchema>): Experiment => ({ id: e.experiment_id, name: e.name, deleted: e.lifecycle_stage === 'deleted' });
+const toExperiment = (e: z.infer<typeof experimentSchema>): Experiment => ({
+  id: e.experiment_id,
+  name: e.name,
+  deleted: e.lifecycle_stage === 'deleted',
+});
 
 /** A 400 to a look-up means the id cannot exist (e.g. an experiment id that is not a number). */
-const isUnknownId = (err: unknown) => err instanceof Error && err.cause instanceof UpstreamError && err.cause.status === 400;
+const isUnknownId = (err: unknown) =>
+  err instanceof Error && err.cause instanceof UpstreamError && err.cause.status === 400;
 
 export function createResources(admin: AdminRequests) {
   return {
@@ -48,9 +60,15 @@ export function createResources(admin: AdminRequests) {
     },
 
     /** One page of the active experiments, in pages of {@link EXPERIMENT_PAGE_SIZE}. */
-    async searchExperiments(pageToken?: string): Promise<{ experiments: Experiment[]; nextPageToken: string | undefined }> {
+    async searchExperiments(
+      pageToken?: string,
+    ): Promise<{ experiments: Experiment[]; nextPageToken: string | undefined }> {
       const page = await admin.call(
-        { action: 'list experiments', path: '/api/2.0/mlflow/experiments/search', query: { max_results: EXPERIMENT_PAGE_SIZE, page_token: pageToken } },
+        {
+          action: 'list experiments',
+          path: '/api/2.0/mlflow/experiments/search',
+          query: { max_results: EXPERIMENT_PAGE_SIZE, page_token: pageToken },
+        },
         experimentPageSchema,
       );
       return { experiments: page.experiments.map(toExperiment), nextPageToken: page.next_page_token || undefined };
@@ -65,7 +83,10 @@ export function createResources(admin: AdminRequests) {
         );
         if (body === null) return null;
         const m = body.registered_model;
-        return { name: m.name, isPrompt: (m.tags ?? []).some((t) => t.key === PROMPT_TAG && t.value.toLowerCase() === 'true') };
+        return {
+          name: m.name,
+          isPrompt: (m.tags ?? []).some((t) => t.key === PROMPT_TAG && t.value.toLowerCase() === 'true'),
+        };
       } catch (err) {
         if (isUnknownId(err)) return null;
         throw err;

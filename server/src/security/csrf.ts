@@ -9,7 +9,6 @@ import { csrfRefused } from '../errors.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-
 export interface Csrf {
   /** Middleware refusing unsafe methods without a valid token or with a foreign Origin. */
   protect: RequestHandler;

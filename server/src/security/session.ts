@@ -12,7 +12,9 @@ export const SESSION_COOKIE = 'mlflow_signup.sid';
 /** express-session's callback methods as promises: `regenerate` (new id, no fixation), `save`, `destroy`. */
 export function sessionStep(req: Request, step: 'regenerate' | 'save' | 'destroy'): Promise<void> {
   return new Promise((resolve, reject) => {
-    req.session[step]((err: unknown) => (err ? reject(err instanceof Error ? err : new Error(`session ${step} failed`)) : resolve()));
+    req.session[step]((err: unknown) =>
+      err ? reject(err instanceof Error ? err : new Error(`session ${step} failed`)) : resolve(),
+    );
   });
 }
 

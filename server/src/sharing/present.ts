@@ -20,4 +20,9 @@ export const presentResource = (r: HeldResource & { name: string | null }) => ({
   pattern: r.pattern,
 });
 
-export const presentCollaborator = (c: Collaborator) => ({ username: c.username, permission: c.permission, via: c.via, role: c.roleName });
+export const presentCollaborator = (c: Collaborator) => ({
+  username: c.username,
+  permission: c.permission,
+  via: c.via,
+  role: c.roleName,
+});

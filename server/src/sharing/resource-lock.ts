@@ -25,7 +25,9 @@ export function createResourceLock(options: { databaseUrl?: string } = {}): Reso
 
   function getPool(url: string): Promise<pg.Pool> {
     // Imported on first use: a single-instance deployment never loads the PostgreSQL driver for this.
-    pool ??= import('pg').then(({ default: pgModule }) => new pgModule.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 }));
+    pool ??= import('pg').then(
+      ({ default: pgModule }) => new pgModule.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 }),
+    );
     return pool;
   }
 
@@ -42,7 +44,9 @@ export function createResourceLock(options: { databaseUrl?: string } = {}): Reso
     try {
       return await fn();
     } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [`mlflow-signup:sharing:${key}`]).catch(() => undefined);
+      await client
+        .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [`mlflow-signup:sharing:${key}`])
+        .catch(() => undefined);
       client.release();
     }
   }

@@ -22,7 +22,10 @@ export interface ResourceInfo {
 /** `null` remembers that there is no such resource (absent, deleted, or not addressable). */
 type Known<T> = { value: T | null };
 
-export function createResourceNames(mlflow: Pick<MlflowClient, 'resources'>, options: { ttlMs?: number; maxEntries?: number } = {}) {
+export function createResourceNames(
+  mlflow: Pick<MlflowClient, 'resources'>,
+  options: { ttlMs?: number; maxEntries?: number } = {},
+) {
   const cacheOptions = { max: options.maxEntries ?? MAX_ENTRIES, ttl: options.ttlMs ?? 30_000 };
   const experiments = new LRUCache<string, Known<string>>(cacheOptions);
   const models = new LRUCache<string, Known<{ isPrompt: boolean }>>({

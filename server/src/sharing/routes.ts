@@ -11,7 +11,9 @@ import type { Actor, SharingService } from './service.js';
 const typeSchema = z.enum(RESOURCE_TYPES, { error: `type must be one of ${RESOURCE_TYPES.join(', ')}.` });
 const idSchema = z.string().min(1, 'The resource id is empty.').max(1024, 'The resource id is too long.');
 const usernameSchema = z.string().trim().min(1, 'The username is empty.').max(320, 'The username is too long.');
-const permissionBody = z.object({ permission: z.enum(PERMISSIONS, { error: `permission must be one of ${PERMISSIONS.join(', ')}.` }) });
+const permissionBody = z.object({
+  permission: z.enum(PERMISSIONS, { error: `permission must be one of ${PERMISSIONS.join(', ')}.` }),
+});
 
 /** Sharing needs an eligible person with a verified email: the same bar as changing the password. */
 function actorOf(req: Request): Actor {
@@ -35,7 +37,9 @@ export function createSharingRouter(sharing: SharingService, currentUser: expres
     const type = parseField(typeSchema, req.query.type, 'type');
     const actor = actorOf(req);
     const [capabilities, resources] = await Promise.all([sharing.capabilities(), sharing.listResources(actor, type)]);
-    res.set('Cache-Control', 'no-store').json({ type, capabilities: presentCapabilities(capabilities), resources: resources.map(presentResource) });
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ type, capabilities: presentCapabilities(capabilities), resources: resources.map(presentResource) });
   });
 
   router.get('/:type/:id/collaborators', currentUser, async (req, res) => {
@@ -47,7 +51,13 @@ export function createSharingRouter(sharing: SharingService, currentUser: expres
   router.get('/:type/:id/collaborators/:username', currentUser, async (req, res) => {
     const { type, id } = target(req);
     const found = await sharing.getCollaborator(actorOf(req), type, id, collaboratorName(req));
-    res.set('Cache-Control', 'no-store').json({ username: found.username, permission: found.permission, effective_permission: found.effectivePermission });
+    res
+      .set('Cache-Control', 'no-store')
+      .json({
+        username: found.username,
+        permission: found.permission,
+        effective_permission: found.effectivePermission,
+      });
   });
 
   router.put('/:type/:id/collaborators/:username', currentUser, async (req, res) => {

@@ -1,10 +1,27 @@
 import type { HeldGrant, UserAccess } from '../mlflow/permissions.js';
-import { anotherManagerRemains, collaboratorsOf, directPermission, effectivePermission, heldResources, mayManage, patternMatches } from './rules.js';
+import {
+  anotherManagerRemains,
+  collaboratorsOf,
+  directPermission,
+  effectivePermission,
+  heldResources,
+  mayManage,
+  patternMatches,
+} from './rules.js';
 
-const direct = (resourceId: string, permission: string, resourceType: HeldGrant['resourceType'] = 'experiment'): HeldGrant =>
-  ({ resourceType, resourceId, permission, via: 'direct', roleName: null, pattern: false });
-const role = (resourceId: string, permission: string, roleName = 'team'): HeldGrant =>
-  ({ resourceType: 'experiment', resourceId, permission, via: 'role', roleName, pattern: resourceId.includes('*') });
+const direct = (
+  resourceId: string,
+  permission: string,
+  resourceType: HeldGrant['resourceType'] = 'experiment',
+): HeldGrant => ({ resourceType, resourceId, permission, via: 'direct', roleName: null, pattern: false });
+const role = (resourceId: string, permission: string, roleName = 'team'): HeldGrant => ({
+  resourceType: 'experiment',
+  resourceId,
+  permission,
+  via: 'role',
+  roleName,
+  pattern: resourceId.includes('*'),
+});
 const user = (username: string, grants: HeldGrant[], isAdmin = false): UserAccess => ({ username, isAdmin, grants });
 
 describe('patternMatches', () => {
@@ -22,16 +39,22 @@ describe('patternMatches', () => {
 
 describe('effectivePermission', () => {
   it('when a role grant is higher than the direct one, then the role grant counts', () => {
-    expect(effectivePermission(user('a', [direct('1', 'READ'), role('1', 'MANAGE')]), 'experiment', '1')).toBe('MANAGE');
+    expect(effectivePermission(user('a', [direct('1', 'READ'), role('1', 'MANAGE')]), 'experiment', '1')).toBe(
+      'MANAGE',
+    );
   });
   it('when a pattern grant covers the id, then it counts', () => {
     expect(effectivePermission(user('a', [role('*', 'EDIT')]), 'experiment', '7')).toBe('EDIT');
   });
   it('when a grant is on another type, then it does not count', () => {
-    expect(effectivePermission(user('a', [direct('1', 'MANAGE', 'registered_model')]), 'experiment', '1')).toBe('NO_PERMISSIONS');
+    expect(effectivePermission(user('a', [direct('1', 'MANAGE', 'registered_model')]), 'experiment', '1')).toBe(
+      'NO_PERMISSIONS',
+    );
   });
   it('when a DENY covers the id, then nothing else counts', () => {
-    expect(effectivePermission(user('a', [direct('1', 'MANAGE'), role('*', 'DENY')]), 'experiment', '1')).toBe('NO_PERMISSIONS');
+    expect(effectivePermission(user('a', [direct('1', 'MANAGE'), role('*', 'DENY')]), 'experiment', '1')).toBe(
+      'NO_PERMISSIONS',
+    );
   });
   it('when a permission level is unknown, then it ranks as no access', () => {
     expect(effectivePermission(user('a', [direct('1', 'SUPERPOWER')]), 'experiment', '1')).toBe('NO_PERMISSIONS');
@@ -55,7 +78,11 @@ describe('directPermission', () => {
 
 describe('collaboratorsOf', () => {
   it('when grants cover the resource directly and by pattern, then each is one row', () => {
-    const everyone = [user('a', [direct('1', 'MANAGE')]), user('b', [role('*', 'READ', 'readers')]), user('c', [direct('2', 'READ')])];
+    const everyone = [
+      user('a', [direct('1', 'MANAGE')]),
+      user('b', [role('*', 'READ', 'readers')]),
+      user('c', [direct('2', 'READ')]),
+    ];
     expect(collaboratorsOf(everyone, 'experiment', '1')).toEqual([
       { username: 'a', permission: 'MANAGE', via: 'direct', roleName: null },
       { username: 'b', permission: 'READ', via: 'role', roleName: 'readers' },
@@ -65,30 +92,64 @@ describe('collaboratorsOf', () => {
 
 describe('anotherManagerRemains (the last-manager rule)', () => {
   it('when the target is the only manager, then nobody remains', () => {
-    expect(anotherManagerRemains([user('a', [direct('1', 'MANAGE')]), user('b', [direct('1', 'READ')])], 'experiment', '1', 'a')).toBe(false);
+    expect(
+      anotherManagerRemains(
+        [user('a', [direct('1', 'MANAGE')]), user('b', [direct('1', 'READ')])],
+        'experiment',
+        '1',
+        'a',
+      ),
+    ).toBe(false);
   });
   it('when someone else manages directly, then a manager remains', () => {
-    expect(anotherManagerRemains([user('a', [direct('1', 'MANAGE')]), user('b', [direct('1', 'MANAGE')])], 'experiment', '1', 'a')).toBe(true);
+    expect(
+      anotherManagerRemains(
+        [user('a', [direct('1', 'MANAGE')]), user('b', [direct('1', 'MANAGE')])],
+        'experiment',
+        '1',
+        'a',
+      ),
+    ).toBe(true);
   });
   it('when the target also manages through a role, then they remain a manager', () => {
-    expect(anotherManagerRemains([user('a', [direct('1', 'MANAGE'), role('1', 'MANAGE')])], 'experiment', '1', 'a')).toBe(true);
+    expect(
+      anotherManagerRemains([user('a', [direct('1', 'MANAGE'), role('1', 'MANAGE')])], 'experiment', '1', 'a'),
+    ).toBe(true);
   });
   it('when the other manager is denied on the resource, then they do not count', () => {
-    expect(anotherManagerRemains([user('a', [direct('1', 'MANAGE')]), user('b', [direct('1', 'MANAGE'), role('*', 'DENY')])], 'experiment', '1', 'a')).toBe(false);
+    expect(
+      anotherManagerRemains(
+        [user('a', [direct('1', 'MANAGE')]), user('b', [direct('1', 'MANAGE'), role('*', 'DENY')])],
+        'experiment',
+        '1',
+        'a',
+      ),
+    ).toBe(false);
   });
   it('when another manager holds MANAGE by pattern, then a manager remains', () => {
-    expect(anotherManagerRemains([user('a', [direct('1', 'MANAGE')]), user('b', [role('*', 'MANAGE')])], 'experiment', '1', 'a')).toBe(true);
+    expect(
+      anotherManagerRemains(
+        [user('a', [direct('1', 'MANAGE')]), user('b', [role('*', 'MANAGE')])],
+        'experiment',
+        '1',
+        'a',
+      ),
+    ).toBe(true);
   });
 });
 
 describe('heldResources (merging role grants)', () => {
   it('when a direct and a role grant name one resource, then one row with the best permission, via the direct grant on a tie', () => {
     const rows = heldResources(user('a', [role('1', 'MANAGE'), direct('1', 'MANAGE')]), 'experiment');
-    expect(rows).toEqual([{ id: '1', permission: 'MANAGE', canManage: true, via: 'direct', roleName: null, pattern: false }]);
+    expect(rows).toEqual([
+      { id: '1', permission: 'MANAGE', canManage: true, via: 'direct', roleName: null, pattern: false },
+    ]);
   });
   it('when a role grant is higher than the direct one, then the row shows the role', () => {
     const rows = heldResources(user('a', [direct('1', 'READ'), role('1', 'EDIT', 'editors')]), 'experiment');
-    expect(rows).toEqual([{ id: '1', permission: 'EDIT', canManage: false, via: 'role', roleName: 'editors', pattern: false }]);
+    expect(rows).toEqual([
+      { id: '1', permission: 'EDIT', canManage: false, via: 'role', roleName: 'editors', pattern: false },
+    ]);
   });
   it('when a pattern grant covers a resource, then its row is raised and the pattern is its own row', () => {
     const rows = heldResources(user('a', [direct('1', 'READ'), role('*', 'MANAGE', 'owners')]), 'experiment');

@@ -5,7 +5,13 @@
  */
 import type { EffectivePermission, HeldGrant, ResourceType, UserAccess } from '../mlflow/permissions.js';
 
-const RANK = new Map<string, number>([['NO_PERMISSIONS', 0], ['READ', 1], ['USE', 2], ['EDIT', 3], ['MANAGE', 4]]);
+const RANK = new Map<string, number>([
+  ['NO_PERMISSIONS', 0],
+  ['READ', 1],
+  ['USE', 2],
+  ['EDIT', 3],
+  ['MANAGE', 4],
+]);
 /** Levels that take access away (MLflow 3.17's explicit deny): they outrank every grant. */
 const DENYING = new Set(['DENY']);
 
@@ -17,17 +23,29 @@ export const canManage = (permission: string): boolean => rankOf(permission) >= 
 export function patternMatches(pattern: string, id: string): boolean {
   if (pattern === id || pattern === '*') return true;
   if (!pattern.includes('*')) return false;
-  const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 's');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+    's',
+  );
   return re.test(id);
 }
 
-const covers = (g: HeldGrant, type: ResourceType, id: string) => g.resourceType === type && patternMatches(g.resourceId, id);
+const covers = (g: HeldGrant, type: ResourceType, id: string) =>
+  g.resourceType === type && patternMatches(g.resourceId, id);
 
 /** The best of the grants that cover the resource; a deny among them wins, whatever else is held. */
 export function effectivePermission(access: UserAccess, type: ResourceType, id: string): EffectivePermission {
   const matching = access.grants.filter((g) => covers(g, type, id));
   if (matching.some((g) => DENYING.has(g.permission))) return 'NO_PERMISSIONS';
-  return matching.reduce<EffectivePermission>((best, g) => (rankOf(g.permission) > rankOf(best) ? g.permission : best), 'NO_PERMISSIONS');
+  return matching.reduce<EffectivePermission>(
+    (best, g) => (rankOf(g.permission) > rankOf(best) ? g.permission : best),
+    'NO_PERMISSIONS',
+  );
 }
 
 /** Whether the person may share the resource: an MLflow admin, or MANAGE through any grant. */
@@ -37,7 +55,9 @@ export function mayManage(access: UserAccess, type: ResourceType, id: string): b
 
 /** The user's own direct grant on exactly this resource, or `null`. */
 export function directPermission(access: UserAccess, type: ResourceType, id: string): EffectivePermission | null {
-  return access.grants.find((g) => g.via === 'direct' && g.resourceType === type && g.resourceId === id)?.permission ?? null;
+  return (
+    access.grants.find((g) => g.via === 'direct' && g.resourceType === type && g.resourceId === id)?.permission ?? null
+  );
 }
 
 export interface Collaborator {
@@ -50,7 +70,9 @@ export interface Collaborator {
 /** Everyone holding a grant that covers the resource, one row per grant. */
 export function collaboratorsOf(everyone: readonly UserAccess[], type: ResourceType, id: string): Collaborator[] {
   return everyone.flatMap((user) =>
-    user.grants.filter((g) => covers(g, type, id)).map((g) => ({ username: user.username, permission: g.permission, via: g.via, roleName: g.roleName })),
+    user.grants
+      .filter((g) => covers(g, type, id))
+      .map((g) => ({ username: user.username, permission: g.permission, via: g.via, roleName: g.roleName })),
   );
 }
 
@@ -58,9 +80,20 @@ export function collaboratorsOf(everyone: readonly UserAccess[], type: ResourceT
  * Whether someone still manages the resource once `target`'s direct grant is gone: another person with
  * MANAGE, or the target themselves through a role. Denied users count for nothing.
  */
-export function anotherManagerRemains(everyone: readonly UserAccess[], type: ResourceType, id: string, target: string): boolean {
+export function anotherManagerRemains(
+  everyone: readonly UserAccess[],
+  type: ResourceType,
+  id: string,
+  target: string,
+): boolean {
   return everyone.some((user) => {
-    const rest = user.username === target ? { ...user, grants: user.grants.filter((g) => !(g.via === 'direct' && g.resourceType === type && g.resourceId === id)) } : user;
+    const rest =
+      user.username === target
+        ? {
+            ...user,
+            grants: user.grants.filter((g) => !(g.via === 'direct' && g.resourceType === type && g.resourceId === id)),
+          }
+        : user;
     return canManage(effectivePermission(rest, type, id));
   });
 }
@@ -86,16 +119,34 @@ export function heldResources(access: UserAccess, type: ResourceType): HeldResou
   for (const g of grants) {
     if (g.pattern) continue;
     const prev = byId.get(g.resourceId);
-    if (!prev || rankOf(g.permission) > rankOf(prev.permission) || (rankOf(g.permission) === rankOf(prev.permission) && g.via === 'direct')) {
+    if (
+      !prev ||
+      rankOf(g.permission) > rankOf(prev.permission) ||
+      (rankOf(g.permission) === rankOf(prev.permission) && g.via === 'direct')
+    ) {
       byId.set(g.resourceId, g);
     }
   }
   const rows: HeldResource[] = [...byId.values()].map((g) => {
     const permission = effectivePermission({ ...access, grants }, type, g.resourceId);
-    return { id: g.resourceId, permission, canManage: access.isAdmin || canManage(permission), via: g.via, roleName: g.roleName, pattern: false };
+    return {
+      id: g.resourceId,
+      permission,
+      canManage: access.isAdmin || canManage(permission),
+      via: g.via,
+      roleName: g.roleName,
+      pattern: false,
+    };
   });
   for (const p of grants.filter((g) => g.pattern)) {
-    rows.push({ id: p.resourceId, permission: p.permission, canManage: false, via: p.via, roleName: p.roleName, pattern: true });
+    rows.push({
+      id: p.resourceId,
+      permission: p.permission,
+      canManage: false,
+      via: p.via,
+      roleName: p.roleName,
+      pattern: true,
+    });
   }
   return rows;
 }

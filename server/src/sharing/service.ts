@@ -18,10 +18,26 @@ import {
   resourceNotFound,
   userNotRegistered,
 } from '../errors.js';
-import { PERMISSIONS, type EffectivePermission, type Permission, type PermissionsApi, type ResourceType, type UserAccess } from '../mlflow/permissions.js';
+import {
+  PERMISSIONS,
+  type EffectivePermission,
+  type Permission,
+  type PermissionsApi,
+  type ResourceType,
+  type UserAccess,
+} from '../mlflow/permissions.js';
 import type { ResourceNames } from './resource-names.js';
 import type { ResourceLock } from './resource-lock.js';
-import { anotherManagerRemains, collaboratorsOf, directPermission, effectivePermission, heldResources, mayManage, type Collaborator, type HeldResource } from './rules.js';
+import {
+  anotherManagerRemains,
+  collaboratorsOf,
+  directPermission,
+  effectivePermission,
+  heldResources,
+  mayManage,
+  type Collaborator,
+  type HeldResource,
+} from './rules.js';
 
 export interface Actor {
   /** The signed-in person's MLflow username (their verified email). */
@@ -49,7 +65,10 @@ export function createSharingService(deps: SharingDeps) {
     const everyone = api.canListCollaborators && target !== undefined ? await api.everyone() : undefined;
     const find = (username: string) =>
       everyone ? Promise.resolve(everyone.find((u) => u.username === username) ?? null) : api.userAccess(username);
-    const [actorAccess, targetAccess] = await Promise.all([find(actor.username), target === undefined ? null : find(target)]);
+    const [actorAccess, targetAccess] = await Promise.all([
+      find(actor.username),
+      target === undefined ? null : find(target),
+    ]);
     if (!actorAccess) throw notRegistered();
     return { actor: actorAccess, target: targetAccess, everyone };
   }
@@ -64,7 +83,13 @@ export function createSharingService(deps: SharingDeps) {
   }
 
   /** 409 when removing or lowering `target`'s direct MANAGE would leave nobody managing the resource. */
-  function ensureAnotherManager(api: PermissionsApi, involved: Involved, type: ResourceType, id: string, target: string) {
+  function ensureAnotherManager(
+    api: PermissionsApi,
+    involved: Involved,
+    type: ResourceType,
+    id: string,
+    target: string,
+  ) {
     if (involved.everyone) {
       if (anotherManagerRemains(involved.everyone, type, id, target)) return;
     } else if (target !== involved.actor.username && directPermission(involved.actor, type, id) === 'MANAGE') {
@@ -76,7 +101,11 @@ export function createSharingService(deps: SharingDeps) {
   return {
     async capabilities() {
       const api = await deps.permissions();
-      return { generation: api.generation, canListCollaborators: api.canListCollaborators, permissions: PERMISSIONS.filter((p) => api.supports(p)) };
+      return {
+        generation: api.generation,
+        canListCollaborators: api.canListCollaborators,
+        permissions: PERMISSIONS.filter((p) => api.supports(p)),
+      };
     },
 
     /** The resources of one type the person holds a grant on, with names; gone resources are left out. */
@@ -85,7 +114,10 @@ export function createSharingService(deps: SharingDeps) {
       const { actor: access } = await readInvolved(api, actor);
       const held = heldResources(access, type);
       const ids = held.filter((r) => !r.pattern).map((r) => r.id);
-      const existing = type === 'experiment' ? await names.experimentNames(ids) : new Map([...(await names.existingModels(ids))].map((n) => [n, n]));
+      const existing =
+        type === 'experiment'
+          ? await names.experimentNames(ids)
+          : new Map([...(await names.existingModels(ids))].map((n) => [n, n]));
       return held
         .flatMap((r): Array<HeldResource & { name: string | null }> => {
           if (r.pattern) return [{ ...r, name: null }];
@@ -112,7 +144,11 @@ export function createSharingService(deps: SharingDeps) {
     async getCollaborator(actor: Actor, type: ResourceType, id: string, username: string) {
       const api = await deps.permissions();
       const { target } = await authorize(api, actor, type, id, username);
-      return { username, permission: directPermission(target!, type, id), effectivePermission: effectivePermission(target!, type, id) };
+      return {
+        username,
+        permission: directPermission(target!, type, id),
+        effectivePermission: effectivePermission(target!, type, id),
+      };
     },
 
     /** Creates or changes `username`'s direct grant; `created` tells which. */

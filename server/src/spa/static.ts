@@ -33,7 +33,10 @@ const OTHER_CACHE = { maxAge: '1h' } as const;
  * (Brotli first); identity wins when the header rates it above every acceptable coding. A missing header
  * means identity: compression is only used when the client asked for it.
  */
-export function negotiateEncoding(header: string | undefined, available: readonly ContentCoding[]): ContentCoding | undefined {
+export function negotiateEncoding(
+  header: string | undefined,
+  available: readonly ContentCoding[],
+): ContentCoding | undefined {
   if (!header) return undefined;
   const q = new Map<string, number>();
   for (const part of header.split(',')) {
@@ -96,7 +99,9 @@ export function createSpaRouter(distDir: string, basePath: string): Router | und
    */
   const indexBodies: Record<ContentCoding | 'identity', Buffer> = {
     identity: Buffer.from(index, 'utf8'),
-    br: brotliCompressSync(index, { params: { [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: index.length } }),
+    br: brotliCompressSync(index, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: index.length },
+    }),
     gzip: gzipSync(index, { level: zlib.Z_BEST_COMPRESSION }),
   };
   const indexCodings = CODINGS.map((c) => c.coding).filter((c) => indexBodies[c].length < indexBodies.identity.length);

@@ -53,7 +53,9 @@ export async function checkA11y(page: Page, label: string, options: A11yOptions 
   if (!hasAxe) await page.evaluate(await loadAxe());
   const violations = (await page.evaluate(
     async ({ include, disableRules }) => {
-      const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: unknown[] }> } }).axe;
+      const axe = (
+        window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: unknown[] }> } }
+      ).axe;
       const rules = Object.fromEntries((disableRules ?? []).map((id: string) => [id, { enabled: false }]));
       const result = await axe.run(include ? { include: [include] } : document, {
         runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
@@ -69,10 +71,17 @@ export async function checkA11y(page: Page, label: string, options: A11yOptions 
   if (blocking.length > 0) {
     const lines = blocking.flatMap((v) => [
       `• [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`,
-      ...v.nodes.slice(0, 5).map((n) => `    ${n.target.join(' ')}  ${n.html.slice(0, 160)}${n.failureSummary ? `\n      ${n.failureSummary.replace(/\n/g, '\n      ')}` : ''}`),
+      ...v.nodes
+        .slice(0, 5)
+        .map(
+          (n) =>
+            `    ${n.target.join(' ')}  ${n.html.slice(0, 160)}${n.failureSummary ? `\n      ${n.failureSummary.replace(/\n/g, '\n      ')}` : ''}`,
+        ),
       ...(v.nodes.length > 5 ? [`    … and ${v.nodes.length - 5} more`] : []),
     ]);
-    throw new Error(`Accessibility check "${label}" at ${pageUrl(page)} found ${blocking.length} serious/critical violation(s):\n${lines.join('\n')}`);
+    throw new Error(
+      `Accessibility check "${label}" at ${pageUrl(page)} found ${blocking.length} serious/critical violation(s):\n${lines.join('\n')}`,
+    );
   }
   return violations;
 }

@@ -28,7 +28,10 @@ export function artifactDirFor(testName: string): string {
       .trim()
       .toLowerCase()
       .replace(/[\s_-]+/g, '-') || 'unnamed-test';
-  const short = slug.length <= 120 ? slug : `${slug.slice(0, 111).replace(/-+$/, '')}-${createHash('sha256').update(testName).digest('hex').slice(0, 8)}`;
+  const short =
+    slug.length <= 120
+      ? slug
+      : `${slug.slice(0, 111).replace(/-+$/, '')}-${createHash('sha256').update(testName).digest('hex').slice(0, 8)}`;
   return path.join(ARTIFACTS_DIR, short);
 }
 
@@ -63,7 +66,10 @@ export async function saveArtifacts(page: Page, testName: string, error?: unknow
   const header = `test: ${testName}\nurl: ${pageUrl(page)}\n${notes.map((n) => `note: ${n}\n`).join('')}\n`;
   await writeFile(path.join(dir, 'console.log'), header + formatLog(pageLog(page)));
   if (error !== undefined) {
-    await writeFile(path.join(dir, 'error.txt'), error instanceof Error ? (error.stack ?? error.message) : JSON.stringify(error));
+    await writeFile(
+      path.join(dir, 'error.txt'),
+      error instanceof Error ? (error.stack ?? error.message) : JSON.stringify(error),
+    );
   }
   return dir;
 }
@@ -73,7 +79,11 @@ export async function saveArtifacts(page: Page, testName: string, error?: unknow
  * appended to the message; when it passes, removes artefacts an earlier run of the same test left. The
  * page stays open. `testName` defaults to jest's current test name.
  */
-export async function withArtifacts<T>(page: Page, testName: string | undefined, fn: (page: Page) => Promise<T>): Promise<T> {
+export async function withArtifacts<T>(
+  page: Page,
+  testName: string | undefined,
+  fn: (page: Page) => Promise<T>,
+): Promise<T> {
   const name = testName ?? currentTestName() ?? 'unnamed test';
   try {
     const result = await fn(page);
@@ -102,7 +112,12 @@ export async function withArtifacts<T>(page: Page, testName: string | undefined,
  * leaves a screenshot and the console log in `tests/e2e/artifacts/<test name>/` and names that path in the
  * error. `testName` defaults to jest's current test name.
  */
-export async function withPage<T>(browser: Browser, testName: string | undefined, fn: (page: Page) => Promise<T>, options: PageOptions = {}): Promise<T> {
+export async function withPage<T>(
+  browser: Browser,
+  testName: string | undefined,
+  fn: (page: Page) => Promise<T>,
+  options: PageOptions = {},
+): Promise<T> {
   const page = await newPage(browser, options);
   try {
     return await withArtifacts(page, testName, fn);

@@ -9,7 +9,10 @@ import type { Locator, Page } from 'playwright-core';
  * `timeout` ms (default 10 s) rethrows its last error. For what the page shows after it reacts:
  * `await eventually(async () => expect(await main.locator('h1').innerText()).toBe('…'))`.
  */
-export async function eventually<T>(assertion: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}): Promise<T> {
+export async function eventually<T>(
+  assertion: () => T | Promise<T>,
+  options: { timeout?: number; interval?: number } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeout ?? 10_000);
   for (;;) {
     try {
@@ -22,7 +25,11 @@ export async function eventually<T>(assertion: () => T | Promise<T>, options: { 
 }
 
 /** Waits until the locator's first element's text (innerText, trimmed) equals or matches `expected`. */
-export async function expectText(locator: Locator, expected: string | RegExp, options: { timeout?: number } = {}): Promise<void> {
+export async function expectText(
+  locator: Locator,
+  expected: string | RegExp,
+  options: { timeout?: number } = {},
+): Promise<void> {
   await eventually(async () => {
     const text = (await locator.first().innerText({ timeout: 1_000 })).trim();
     if (typeof expected === 'string') expect(text).toBe(expected);
@@ -31,8 +38,15 @@ export async function expectText(locator: Locator, expected: string | RegExp, op
 }
 
 /** Waits until the locator's first element's text (innerText) contains `expected`. */
-export async function expectTextContaining(locator: Locator, expected: string, options: { timeout?: number } = {}): Promise<void> {
-  await eventually(async () => expect(await locator.first().innerText({ timeout: 1_000 })).toContain(expected), options);
+export async function expectTextContaining(
+  locator: Locator,
+  expected: string,
+  options: { timeout?: number } = {},
+): Promise<void> {
+  await eventually(
+    async () => expect(await locator.first().innerText({ timeout: 1_000 })).toContain(expected),
+    options,
+  );
 }
 
 /** True when the locator's element is `document.activeElement`. */

@@ -72,7 +72,8 @@ export function recordLog(page: Page): LogEntry[] {
   const entries: LogEntry[] = [];
   logs.set(page, entries);
   const start = Date.now();
-  const push = (entry: Omit<LogEntry, 'at' | 'url'>) => entries.push({ at: Date.now() - start, url: pageUrl(page), ...entry });
+  const push = (entry: Omit<LogEntry, 'at' | 'url'>) =>
+    entries.push({ at: Date.now() - start, url: pageUrl(page), ...entry });
   page.on('console', (msg) => {
     const loc = msg.location();
     const text = msg.text();
@@ -113,7 +114,10 @@ export function formatLog(entries: LogEntry[]): string {
   if (entries.length === 0) return '(the page logged nothing)\n';
   return (
     entries
-      .map((e) => `[+${(e.at / 1000).toFixed(3)}s] ${e.kind === 'console' ? e.type : e.kind}: ${e.text}${e.location ? `\n    at ${e.location}` : ''}\n    (page ${e.url})`)
+      .map(
+        (e) =>
+          `[+${(e.at / 1000).toFixed(3)}s] ${e.kind === 'console' ? e.type : e.kind}: ${e.text}${e.location ? `\n    at ${e.location}` : ''}\n    (page ${e.url})`,
+      )
       .join('\n') + '\n'
   );
 }
@@ -125,10 +129,16 @@ export function cspViolations(page: Page): LogEntry[] {
 
 /** Console errors and uncaught exceptions: what a healthy page should not produce. */
 export function pageErrors(page: Page): LogEntry[] {
-  return pageLog(page).filter((e) => e.kind === 'pageerror' || e.kind === 'crash' || e.kind === 'csp' || (e.kind === 'console' && e.type === 'error'));
+  return pageLog(page).filter(
+    (e) =>
+      e.kind === 'pageerror' || e.kind === 'crash' || e.kind === 'csp' || (e.kind === 'console' && e.type === 'error'),
+  );
 }
 
 /** Closes the page and its context. */
 export async function closePage(page: Page): Promise<void> {
-  await page.context().close().catch(() => undefined);
+  await page
+    .context()
+    .close()
+    .catch(() => undefined);
 }

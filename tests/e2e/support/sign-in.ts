@@ -13,7 +13,12 @@ import { pageUrl } from './pages.js';
  *
  * `baseUrl` is the BFF's origin plus base path, e.g. `stack.baseUrl` (`http://127.0.0.1:1234/signup`).
  */
-export async function signInThroughProvider(page: Page, baseUrl: string, login: string, password: string): Promise<void> {
+export async function signInThroughProvider(
+  page: Page,
+  baseUrl: string,
+  login: string,
+  password: string,
+): Promise<void> {
   const base = baseUrl.replace(/\/+$/, '');
   const authPrefix = new URL(base + '/').pathname + 'auth/';
   const isApp = (href: string) => href.startsWith(base + '/') && !new URL(href).pathname.startsWith(authPrefix);
@@ -31,8 +36,13 @@ export async function signInThroughProvider(page: Page, baseUrl: string, login: 
   let filled = false;
   for (;;) {
     if (Date.now() > deadline) {
-      const body = await page.locator('body').innerText().catch(() => '');
-      throw new Error(`signing in as ${login} did not lead back to ${base}/ (now at ${pageUrl(page)}):\n${body.slice(0, 500)}`);
+      const body = await page
+        .locator('body')
+        .innerText()
+        .catch(() => '');
+      throw new Error(
+        `signing in as ${login} did not lead back to ${base}/ (now at ${pageUrl(page)}):\n${body.slice(0, 500)}`,
+      );
     }
     const href = pageUrl(page);
     if (!filled && !href.startsWith(base + '/') && (await form.isVisible().catch(() => false))) {

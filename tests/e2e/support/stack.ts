@@ -27,11 +27,15 @@ export async function snapshotClientDist(): Promise<string> {
   const built = statSync(index).mtimeMs;
   const src = path.resolve(CLIENT_DIST, '../src');
   const newer = existsSync(src)
-    ? (await readdir(src, { recursive: true, withFileTypes: true })).filter((d) => d.isFile() && statSync(path.join(d.parentPath, d.name)).mtimeMs > built)
+    ? (await readdir(src, { recursive: true, withFileTypes: true })).filter(
+        (d) => d.isFile() && statSync(path.join(d.parentPath, d.name)).mtimeMs > built,
+      )
     : [];
   const example = newer[0];
   if (example) {
-    console.warn(`client/dist is older than ${newer.length} client source file(s) (e.g. ${path.join(example.parentPath, example.name)}): the browser tests run the old build. Rebuild with pnpm --filter ./client build.`);
+    console.warn(
+      `client/dist is older than ${newer.length} client source file(s) (e.g. ${path.join(example.parentPath, example.name)}): the browser tests run the old build. Rebuild with pnpm --filter ./client build.`,
+    );
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'e2e-client-dist-'));
   await cp(CLIENT_DIST, dir, { recursive: true });

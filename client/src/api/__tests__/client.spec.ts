@@ -72,16 +72,21 @@ describe('createApiClient', () => {
     expect(apiError.needsSignIn).toBe(false);
   });
 
-  it.each(['not_authenticated', 'session_expired'])('when the answer is 401 %s, then the error says to sign in', async (code) => {
-    const { client } = clientWith(jsonResponse(401, { error: { code, message: 'Sign in again.' } }));
+  it.each(['not_authenticated', 'session_expired'])(
+    'when the answer is 401 %s, then the error says to sign in',
+    async (code) => {
+      const { client } = clientWith(jsonResponse(401, { error: { code, message: 'Sign in again.' } }));
 
-    const error = (await client.request('GET', 'api/me').catch((e: unknown) => e)) as ApiError;
+      const error = (await client.request('GET', 'api/me').catch((e: unknown) => e)) as ApiError;
 
-    expect(error.needsSignIn).toBe(true);
-  });
+      expect(error.needsSignIn).toBe(true);
+    },
+  );
 
   it('when the answer is not JSON (e.g. a proxy error page), then it throws a readable unexpected_response error', async () => {
-    const { client } = clientWith(new Response('<html>Bad gateway</html>', { status: 502, headers: { 'content-type': 'text/html' } }));
+    const { client } = clientWith(
+      new Response('<html>Bad gateway</html>', { status: 502, headers: { 'content-type': 'text/html' } }),
+    );
 
     const error = (await client.request('GET', 'api/me').catch((e: unknown) => e)) as ApiError;
 
@@ -115,7 +120,11 @@ describe('toApiError', () => {
 
   it('when fields hold malformed entries, then those are dropped', () => {
     const error = toApiError(422, {
-      error: { code: 'validation_failed', message: 'Invalid.', fields: [{ field: 'password' }, 'x', { field: 'a', message: 'b' }] },
+      error: {
+        code: 'validation_failed',
+        message: 'Invalid.',
+        fields: [{ field: 'password' }, 'x', { field: 'a', message: 'b' }],
+      },
     });
     expect(error.fields).toEqual([{ field: 'a', message: 'b' }]);
   });
@@ -123,7 +132,9 @@ describe('toApiError', () => {
 
 describe('asApiError', () => {
   it('when given an ApiError, then it is the same error, code and fields included', () => {
-    const error = new ApiError(422, 'password_invalid_characters', 'No control characters, please.', [{ field: 'password', message: 'x' }]);
+    const error = new ApiError(422, 'password_invalid_characters', 'No control characters, please.', [
+      { field: 'password', message: 'x' },
+    ]);
     expect(asApiError(error)).toBe(error);
   });
 
@@ -135,7 +146,11 @@ describe('asApiError', () => {
   ])('when given %s, then a generic unexpected_response whose message can be shown', (_name, thrown) => {
     const error = asApiError(thrown);
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 0, code: 'unexpected_response', message: 'Something went wrong. Please try again.' });
+    expect(error).toMatchObject({
+      status: 0,
+      code: 'unexpected_response',
+      message: 'Something went wrong. Please try again.',
+    });
     expect(error.needsSignIn).toBe(false);
   });
 });

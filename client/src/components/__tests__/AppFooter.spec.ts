@@ -19,7 +19,11 @@ describe('AppFooter', () => {
     fakeBff({ 'GET /api/me': json(200, meFixture()) });
     await useAccountStore().load();
 
-    expect(mount(AppFooter, { global: { plugins: [pinia] } }).find('ul').exists()).toBe(false);
+    expect(
+      mount(AppFooter, { global: { plugins: [pinia] } })
+        .find('ul')
+        .exists(),
+    ).toBe(false);
   });
 
   it('when the configuration is loaded, then its links are shown, and only the policies it names', async () => {

@@ -91,7 +91,9 @@ describe('DeleteAccountDialog', () => {
 
   it('when deletion fails, then the server message is shown as an alert and the dialog stays open', async () => {
     const store = useAccountStore();
-    vi.spyOn(store, 'deleteAccount').mockRejectedValue(new ApiError(502, 'vault_failed', 'Vault refused; nothing was deleted.'));
+    vi.spyOn(store, 'deleteAccount').mockRejectedValue(
+      new ApiError(502, 'vault_failed', 'Vault refused; nothing was deleted.'),
+    );
     const wrapper = mountDialog();
 
     await wrapper.find('input').setValue('ada@example.org');

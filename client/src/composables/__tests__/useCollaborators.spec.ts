@@ -52,7 +52,14 @@ describe('useCollaborators on MLflow 3.13+', () => {
   });
 
   it('when listing fails, then loadError holds the message and load does not reject', async () => {
-    const { people } = await setup({ [`GET ${BASE}`]: apiError(403, 'forbidden', 'You need MANAGE.'), 'GET /api/resources?type=registered_model': json(200, { type: 'registered_model', capabilities: RBAC, resources: [] }) });
+    const { people } = await setup({
+      [`GET ${BASE}`]: apiError(403, 'forbidden', 'You need MANAGE.'),
+      'GET /api/resources?type=registered_model': json(200, {
+        type: 'registered_model',
+        capabilities: RBAC,
+        resources: [],
+      }),
+    });
 
     await expect(people.load()).resolves.toBeUndefined();
 
@@ -64,9 +71,15 @@ describe('useCollaborators on MLflow 3.13+', () => {
     const { bff, people } = await setup({ [`GET ${BASE}`]: listed });
     await people.load();
 
-    bff.on(`PUT ${BASE}/${encodeURIComponent('ian@example.org')}`, json(201, { username: 'ian@example.org', permission: 'USE' }));
+    bff.on(
+      `PUT ${BASE}/${encodeURIComponent('ian@example.org')}`,
+      json(201, { username: 'ian@example.org', permission: 'USE' }),
+    );
     await people.share('ian@example.org', 'USE');
-    expect(people.rows.value.find((r) => r.username === 'ian@example.org')).toMatchObject({ permission: 'USE', via: 'direct' });
+    expect(people.rows.value.find((r) => r.username === 'ian@example.org')).toMatchObject({
+      permission: 'USE',
+      via: 'direct',
+    });
 
     bff.on(`PUT ${GRACE_PATH}`, json(200, { username: GRACE, permission: 'MANAGE' }));
     await people.share(GRACE, 'MANAGE');
@@ -74,14 +87,19 @@ describe('useCollaborators on MLflow 3.13+', () => {
 
     bff.on(`DELETE ${GRACE_PATH}`, json(204));
     await people.remove(GRACE);
-    expect(people.rows.value.filter((r) => r.username === GRACE)).toEqual([{ username: GRACE, permission: 'READ', via: 'role', role: 'readers' }]);
+    expect(people.rows.value.filter((r) => r.username === GRACE)).toEqual([
+      { username: GRACE, permission: 'READ', via: 'role', role: 'readers' },
+    ]);
     expect(bff.callsTo(`PUT ${GRACE_PATH}`)[0]?.body).toEqual({ permission: 'MANAGE' });
   });
 
   it('when removing a grant that was already gone (404 grant_not_found), then the row goes and the message is given', async () => {
     const { bff, people } = await setup({ [`GET ${BASE}`]: listed });
     await people.load();
-    bff.on(`DELETE ${GRACE_PATH}`, apiError(404, 'grant_not_found', 'grace@example.org has no direct permission on this resource.'));
+    bff.on(
+      `DELETE ${GRACE_PATH}`,
+      apiError(404, 'grant_not_found', 'grace@example.org has no direct permission on this resource.'),
+    );
 
     await expect(people.remove(GRACE)).rejects.toMatchObject({ code: 'grant_not_found' });
 
@@ -93,7 +111,10 @@ describe('useCollaborators on MLflow 3.13+', () => {
     await people.load();
     bff.on(`DELETE ${GRACE_PATH}`, apiError(409, 'last_manager', 'Give MANAGE to someone else first.'));
 
-    await expect(people.remove(GRACE)).rejects.toMatchObject({ code: 'last_manager', message: 'Give MANAGE to someone else first.' });
+    await expect(people.remove(GRACE)).rejects.toMatchObject({
+      code: 'last_manager',
+      message: 'Give MANAGE to someone else first.',
+    });
 
     expect(people.rows.value).toHaveLength(3);
   });
@@ -138,23 +159,36 @@ describe('useCollaborators before MLflow 3.13', () => {
   });
 
   it('when someone is looked up, then their direct grant joins the rows; a person without one leaves them', async () => {
-    const { bff, people } = await setup({
-      [`GET ${GRACE_PATH}`]: json(200, { username: GRACE, permission: 'EDIT', effective_permission: 'EDIT' }),
-    }, target(LEGACY));
+    const { bff, people } = await setup(
+      {
+        [`GET ${GRACE_PATH}`]: json(200, { username: GRACE, permission: 'EDIT', effective_permission: 'EDIT' }),
+      },
+      target(LEGACY),
+    );
     await people.load();
 
     expect(await people.lookup(GRACE)).toMatchObject({ permission: 'EDIT' });
     expect(people.rows.value).toEqual([{ username: GRACE, permission: 'EDIT', via: 'direct', role: null }]);
 
-    bff.on(`GET ${GRACE_PATH}`, json(200, { username: GRACE, permission: null, effective_permission: 'NO_PERMISSIONS' }));
+    bff.on(
+      `GET ${GRACE_PATH}`,
+      json(200, { username: GRACE, permission: null, effective_permission: 'NO_PERMISSIONS' }),
+    );
     await people.lookup(GRACE);
     expect(people.rows.value).toEqual([]);
   });
 
   it('when looking up someone without an MLflow account, then the error says to ask them to register', async () => {
-    const { people } = await setup({
-      [`GET ${GRACE_PATH}`]: apiError(404, 'user_not_registered', 'grace has no MLflow account: they must register first.'),
-    }, target(LEGACY));
+    const { people } = await setup(
+      {
+        [`GET ${GRACE_PATH}`]: apiError(
+          404,
+          'user_not_registered',
+          'grace has no MLflow account: they must register first.',
+        ),
+      },
+      target(LEGACY),
+    );
     await people.load();
 
     await expect(people.lookup(GRACE)).rejects.toMatchObject({

@@ -78,7 +78,9 @@ describe('usePasswordForm', () => {
 
   it('when the server names the password field (422 fields), then its message is the field’s error and focus returns there', async () => {
     const { form, focus } = setup();
-    const refusal = new ApiError(422, 'weak_password', 'Choose a stronger password.', [{ field: 'password', message: 'Too common.' }]);
+    const refusal = new ApiError(422, 'weak_password', 'Choose a stronger password.', [
+      { field: 'password', message: 'Too common.' },
+    ]);
 
     expect(await form.submit(() => Promise.reject(refusal))).toBe(false);
 
@@ -101,7 +103,9 @@ describe('usePasswordForm', () => {
   it('when the failure is not about the password, then focus stays where it is', async () => {
     const { form, focus } = setup();
 
-    await form.submit(() => Promise.reject(new ApiError(502, 'vault_out_of_sync', 'Vault was not updated; submit again.')));
+    await form.submit(() =>
+      Promise.reject(new ApiError(502, 'vault_out_of_sync', 'Vault was not updated; submit again.')),
+    );
 
     expect(form.error.value?.code).toBe('vault_out_of_sync');
     expect(focus).not.toHaveBeenCalled();

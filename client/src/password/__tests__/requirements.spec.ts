@@ -20,7 +20,10 @@ describe('passwordRequirements', () => {
   });
 
   it('when the password has exactly the minimum length and is confirmed, then all are met', () => {
-    const requirements = passwordRequirements({ password: 'abcdefghijkl', confirmation: 'abcdefghijkl', email }, policy);
+    const requirements = passwordRequirements(
+      { password: 'abcdefghijkl', confirmation: 'abcdefghijkl', email },
+      policy,
+    );
     expect(allMet(requirements)).toBe(true);
   });
 
@@ -64,10 +67,13 @@ describe('passwordRequirements', () => {
     ['DEL (U+007F)', 'abcdef\u007fghijkl'],
     ['a C1 control (U+0085, next line)', 'abcdef\u0085ghijkl'],
     ['U+009F', 'abcdef\u009fghijkl'],
-  ])('when the password holds %s, then "no control characters" is unmet and it may not be submitted', (_name, password) => {
-    expect(met(password).no_control_characters).toBe(false);
-    expect(allMet(passwordRequirements({ password, confirmation: password, email }, policy))).toBe(false);
-  });
+  ])(
+    'when the password holds %s, then "no control characters" is unmet and it may not be submitted',
+    (_name, password) => {
+      expect(met(password).no_control_characters).toBe(false);
+      expect(allMet(passwordRequirements({ password, confirmation: password, email }, policy))).toBe(false);
+    },
+  );
 
   it.each([
     ['a space', 'correct horse battery'],
@@ -89,7 +95,8 @@ describe('passwordLength', () => {
 describe('hasControlCharacter', () => {
   it('when every code point of U+0000–U+001F and U+007F–U+009F is tried, then each is found, and its neighbours are not', () => {
     const controls = [...Array(0x20).keys(), ...Array.from({ length: 0x21 }, (_, i) => 0x7f + i)];
-    for (const code of controls) expect(hasControlCharacter(`a${String.fromCodePoint(code)}b`), `U+${code.toString(16)}`).toBe(true);
+    for (const code of controls)
+      expect(hasControlCharacter(`a${String.fromCodePoint(code)}b`), `U+${code.toString(16)}`).toBe(true);
     for (const code of [0x20, 0x7e, 0xa0]) expect(hasControlCharacter(String.fromCodePoint(code))).toBe(false);
   });
 });

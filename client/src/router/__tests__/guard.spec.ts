@@ -23,7 +23,12 @@ const ineligible = () =>
       200,
       meFixture({
         account: null,
-        user: { email: 'a@b.org', name: null, eligible: false, ineligible: { code: 'not_eligible', message: 'Not in the group.' } },
+        user: {
+          email: 'a@b.org',
+          name: null,
+          eligible: false,
+          ineligible: { code: 'not_eligible', message: 'Not in the group.' },
+        },
       }),
     ),
   });

@@ -41,9 +41,9 @@ describe('lookupSummary', () => {
     expect(lookupSummary({ username: GRACE, permission: 'READ', effective_permission: 'READ' }, 'prompt')).toBe(
       `${GRACE} has Read access on this prompt.`,
     );
-    expect(lookupSummary({ username: GRACE, permission: null, effective_permission: 'NO_PERMISSIONS' }, 'registered_model')).toBe(
-      `${GRACE} has no permission of their own on this model.`,
-    );
+    expect(
+      lookupSummary({ username: GRACE, permission: null, effective_permission: 'NO_PERMISSIONS' }, 'registered_model'),
+    ).toBe(`${GRACE} has no permission of their own on this model.`);
   });
 
   it('when roles give the person more, then what they have all grants counted is added', () => {

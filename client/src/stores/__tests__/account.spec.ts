@@ -93,7 +93,10 @@ describe('useAccountStore actions', () => {
 
   it('when registering, then POST /api/me carries the password and CSRF token, and the account appears', async () => {
     const { bff, store } = await signedIn(meFixture({ account: null, vault: { status: 'missing' } }));
-    bff.on('POST /api/me', json(201, { account: { id: 9, username: 'ada@example.org', is_admin: false }, vault: { status: 'in_sync' } }));
+    bff.on(
+      'POST /api/me',
+      json(201, { account: { id: 9, username: 'ada@example.org', is_admin: false }, vault: { status: 'in_sync' } }),
+    );
 
     await store.register('a long enough password');
 
@@ -107,7 +110,10 @@ describe('useAccountStore actions', () => {
 
   it('when registering is refused with 422, then the ApiError with its field messages reaches the caller', async () => {
     const { bff, store } = await signedIn(meFixture({ account: null }));
-    bff.on('POST /api/me', apiError(422, 'weak_password', 'Choose a stronger password.', [{ field: 'password', message: 'Too common.' }]));
+    bff.on(
+      'POST /api/me',
+      apiError(422, 'weak_password', 'Choose a stronger password.', [{ field: 'password', message: 'Too common.' }]),
+    );
 
     const error = await store.register('password1234').catch((e: unknown) => e);
 
@@ -143,7 +149,10 @@ describe('useAccountStore actions', () => {
 
   it('when Vault could not be updated (502 vault_out_of_sync), then the message reaches the caller and the Vault status is refreshed', async () => {
     const { bff, store } = await signedIn();
-    bff.on('PUT /api/me/password', apiError(502, 'vault_out_of_sync', 'MLflow was updated but Vault was not; submit again.'));
+    bff.on(
+      'PUT /api/me/password',
+      apiError(502, 'vault_out_of_sync', 'MLflow was updated but Vault was not; submit again.'),
+    );
     bff.on('GET /api/me', json(200, meFixture({ vault: { status: 'out_of_sync' } })));
 
     await expect(store.changePassword('a new long password')).rejects.toMatchObject({
@@ -178,16 +187,23 @@ describe('useAccountStore actions', () => {
 
   it.each([
     ['register', (s: ReturnType<typeof useAccountStore>) => s.register('a long enough password'), 'POST /api/me'],
-    ['changePassword', (s: ReturnType<typeof useAccountStore>) => s.changePassword('a long enough password'), 'PUT /api/me/password'],
+    [
+      'changePassword',
+      (s: ReturnType<typeof useAccountStore>) => s.changePassword('a long enough password'),
+      'PUT /api/me/password',
+    ],
     ['deleteAccount', (s: ReturnType<typeof useAccountStore>) => s.deleteAccount(), 'DELETE /api/me'],
-  ])('when %s meets an ended session (401), then the person is sent to sign in and back to this page', async (_name, action, route) => {
-    const { bff, store } = await signedIn();
-    bff.on(route, apiError(401, 'session_expired', 'Your session has ended. Sign in again.'));
+  ])(
+    'when %s meets an ended session (401), then the person is sent to sign in and back to this page',
+    async (_name, action, route) => {
+      const { bff, store } = await signedIn();
+      bff.on(route, apiError(401, 'session_expired', 'Your session has ended. Sign in again.'));
 
-    await expect(action(store)).rejects.toMatchObject({ code: 'session_expired' });
+      await expect(action(store)).rejects.toMatchObject({ code: 'session_expired' });
 
-    expect(navigateTo).toHaveBeenCalledWith(`/auth/login?returnTo=${encodeURIComponent('/signup/account?tab=1')}`);
-  });
+      expect(navigateTo).toHaveBeenCalledWith(`/auth/login?returnTo=${encodeURIComponent('/signup/account?tab=1')}`);
+    },
+  );
 
   it('when a reload meets an ended session (401), then the person is sent to sign in again', async () => {
     const { bff, store } = await signedIn();
@@ -267,21 +283,32 @@ describe('useAccountStore and step-up', () => {
   });
 
   it.each([
-    ['changePassword', (s: ReturnType<typeof useAccountStore>) => s.changePassword('a long enough password'), 'PUT /api/me/password'],
+    [
+      'changePassword',
+      (s: ReturnType<typeof useAccountStore>) => s.changePassword('a long enough password'),
+      'PUT /api/me/password',
+    ],
     ['deleteAccount', (s: ReturnType<typeof useAccountStore>) => s.deleteAccount(), 'DELETE /api/me'],
-  ])('when %s is refused for want of a recent sign-in (401 reauthentication_required), then the sign-in counts as not recent, nobody is redirected and the error reaches the caller', async (_name, action, route) => {
-    const bff = fakeBff({ 'GET /api/me': json(200, meFixture({ reauthentication: reauthenticationFixture(300) })) });
-    const store = useAccountStore();
-    await store.load();
-    bff.on(route, apiError(401, 'reauthentication_required', 'Confirm it is you.'));
+  ])(
+    'when %s is refused for want of a recent sign-in (401 reauthentication_required), then the sign-in counts as not recent, nobody is redirected and the error reaches the caller',
+    async (_name, action, route) => {
+      const bff = fakeBff({ 'GET /api/me': json(200, meFixture({ reauthentication: reauthenticationFixture(300) })) });
+      const store = useAccountStore();
+      await store.load();
+      bff.on(route, apiError(401, 'reauthentication_required', 'Confirm it is you.'));
 
-    await expect(action(store)).rejects.toMatchObject({ status: 401, code: 'reauthentication_required', needsSignIn: false });
+      await expect(action(store)).rejects.toMatchObject({
+        status: 401,
+        code: 'reauthentication_required',
+        needsSignIn: false,
+      });
 
-    expect(store.reauthentication).toEqual({ max_age_seconds: 600, recent_until: null });
-    expect(navigateTo).not.toHaveBeenCalled();
-    expect(bff.callsTo('GET /api/me')).toHaveLength(1);
-    expect(store.phase).toBe('registered');
-  });
+      expect(store.reauthentication).toEqual({ max_age_seconds: 600, recent_until: null });
+      expect(navigateTo).not.toHaveBeenCalled();
+      expect(bff.callsTo('GET /api/me')).toHaveLength(1);
+      expect(store.phase).toBe('registered');
+    },
+  );
 
   it('when the refusal comes while step-up was off at the last load, then /api/me is loaded again', async () => {
     const bff = fakeBff({ 'GET /api/me': json(200, meFixture()) });

@@ -15,7 +15,11 @@ describe('useConfigStore', () => {
 
     expect(store.config).toEqual(config);
     expect(store.passwordPolicy).toEqual({ min_length: 12, max_length: 256 });
-    expect(store.links).toEqual({ mlflow: 'https://mlflow.example.org', privacy_policy: null, terms_of_use: 'https://example.org/terms' });
+    expect(store.links).toEqual({
+      mlflow: 'https://mlflow.example.org',
+      privacy_policy: null,
+      terms_of_use: 'https://example.org/terms',
+    });
     expect(store.error).toBeNull();
     expect(store.loading).toBe(false);
   });

@@ -31,7 +31,9 @@ async function signedIn(routes: Parameters<typeof fakeBff>[0] = {}) {
 
 describe('useSharingStore lists', () => {
   it('when a type is loaded, then GET /api/resources?type=… fills its rows and capabilities', async () => {
-    const { bff, store } = await signedIn({ 'GET /api/resources?type=registered_model': json(200, resourceListFixture('registered_model')) });
+    const { bff, store } = await signedIn({
+      'GET /api/resources?type=registered_model': json(200, resourceListFixture('registered_model')),
+    });
 
     const loading = store.load('registered_model');
     expect(store.lists.registered_model.loading).toBe(true);
@@ -55,7 +57,9 @@ describe('useSharingStore lists', () => {
   });
 
   it('when loading fails, then the error is state (no rejection) and ensureLoaded tries again', async () => {
-    const { bff, store } = await signedIn({ [EXPERIMENTS]: apiError(503, 'mlflow_unavailable', 'MLflow is down; retry later.') });
+    const { bff, store } = await signedIn({
+      [EXPERIMENTS]: apiError(503, 'mlflow_unavailable', 'MLflow is down; retry later.'),
+    });
 
     await expect(store.load('experiment')).resolves.toBeUndefined();
     expect(store.lists.experiment.error?.message).toBe('MLflow is down; retry later.');
@@ -80,7 +84,15 @@ describe('useSharingStore lists', () => {
     const rows = [
       resourceFixture({ id: '1', name: 'Churn/Exp Ü' }),
       resourceFixture({ id: '12', name: 'forecast' }),
-      resourceFixture({ id: '*', name: null, pattern: true, via: 'role', role: 'readers', permission: 'READ', can_manage: false }),
+      resourceFixture({
+        id: '*',
+        name: null,
+        pattern: true,
+        via: 'role',
+        role: 'readers',
+        permission: 'READ',
+        can_manage: false,
+      }),
     ];
     const { store } = await signedIn({ [EXPERIMENTS]: json(200, resourceListFixture('experiment', rows)) });
     await store.load('experiment');
@@ -107,12 +119,16 @@ describe('useSharingStore collaborator actions', () => {
       }),
     });
 
-    expect(await store.collaborators('registered_model', ID)).toEqual([{ username: GRACE, permission: 'READ', via: 'direct', role: null }]);
+    expect(await store.collaborators('registered_model', ID)).toEqual([
+      { username: GRACE, permission: 'READ', via: 'direct', role: null },
+    ]);
     expect(bff.calls.at(-1)?.url).toBe(`/api/registered_model/${ENCODED}/collaborators`);
   });
 
   it('when sharing, then PUT …/collaborators/{email} carries the permission and CSRF token, both ids encoded', async () => {
-    const { bff, store } = await signedIn({ [`PUT ${collaborator}`]: json(201, { username: GRACE, permission: 'READ' }) });
+    const { bff, store } = await signedIn({
+      [`PUT ${collaborator}`]: json(201, { username: GRACE, permission: 'READ' }),
+    });
 
     expect(await store.share('experiment', ID, GRACE, 'READ')).toEqual({ username: GRACE, permission: 'READ' });
 
@@ -135,12 +151,20 @@ describe('useSharingStore collaborator actions', () => {
       [`GET ${collaborator}`]: json(200, { username: GRACE, permission: null, effective_permission: 'NO_PERMISSIONS' }),
     });
 
-    expect(await store.lookup('experiment', ID, GRACE)).toEqual({ username: GRACE, permission: null, effective_permission: 'NO_PERMISSIONS' });
+    expect(await store.lookup('experiment', ID, GRACE)).toEqual({
+      username: GRACE,
+      permission: null,
+      effective_permission: 'NO_PERMISSIONS',
+    });
   });
 
   it('when the person has no MLflow account (404 user_not_registered), then the error says to ask them to register', async () => {
     const { store } = await signedIn({
-      [`PUT ${collaborator}`]: apiError(404, 'user_not_registered', 'grace@example.org has no MLflow account: they must register first.'),
+      [`PUT ${collaborator}`]: apiError(
+        404,
+        'user_not_registered',
+        'grace@example.org has no MLflow account: they must register first.',
+      ),
     });
 
     const error = await store.share('experiment', ID, GRACE, 'READ').catch((e: unknown) => e);
@@ -155,7 +179,11 @@ describe('useSharingStore collaborator actions', () => {
 
   it.each([
     [409, 'last_manager', 'This is the last MANAGE grant on this resource: give MANAGE to someone else first.'],
-    [422, 'permission_not_supported', 'This MLflow server does not support the USE permission. Choose READ, EDIT or MANAGE.'],
+    [
+      422,
+      'permission_not_supported',
+      'This MLflow server does not support the USE permission. Choose READ, EDIT or MANAGE.',
+    ],
     [503, 'mlflow_unavailable', 'MLflow is down; retry later.'],
   ])('when the BFF answers %i %s, then the server’s own words reach the caller', async (status, code, message) => {
     const { store } = await signedIn({ [`PUT ${collaborator}`]: apiError(status, code, message) });
@@ -169,9 +197,15 @@ describe('useSharingStore collaborator actions', () => {
       [`DELETE ${collaborator}`]: apiError(403, 'forbidden', 'You can only share what you manage.'),
     });
     await store.load('experiment');
-    bff.on(EXPERIMENTS, json(200, resourceListFixture('experiment', [resourceFixture({ permission: 'READ', can_manage: false })])));
+    bff.on(
+      EXPERIMENTS,
+      json(200, resourceListFixture('experiment', [resourceFixture({ permission: 'READ', can_manage: false })])),
+    );
 
-    await expect(store.unshare('experiment', ID, GRACE)).rejects.toMatchObject({ code: 'forbidden', message: 'You can only share what you manage.' });
+    await expect(store.unshare('experiment', ID, GRACE)).rejects.toMatchObject({
+      code: 'forbidden',
+      message: 'You can only share what you manage.',
+    });
     await vi.waitFor(() => expect(store.lists.experiment.resources[0]?.can_manage).toBe(false));
     expect(bff.callsTo(EXPERIMENTS)).toHaveLength(2);
   });

@@ -13,7 +13,13 @@ const PASSWORD = 'correct horse battery';
 async function mountAccount() {
   const bff = fakeBff({
     'GET /api/me': json(200, meFixture()),
-    'GET /api/config': json(200, configFixture({ mlflow_url: 'https://mlflow.example.org/team', password_policy: { min_length: 16, max_length: 64 } })),
+    'GET /api/config': json(
+      200,
+      configFixture({
+        mlflow_url: 'https://mlflow.example.org/team',
+        password_policy: { min_length: 16, max_length: 64 },
+      }),
+    ),
     'PUT /api/me/password': json(204),
   });
   return { bff, ...(await mountPage(AccountView, '/account', pinia())) };
@@ -38,7 +44,10 @@ describe('AccountView', () => {
 
     expect(bff.callsTo('PUT /api/me/password')[0]?.body).toEqual({ password: PASSWORD });
     expect(wrapper.find('form .alert--success').text()).toBe('Your password has been changed in MLflow and in Vault.');
-    expect([(password!.element as HTMLInputElement).value, (confirmation!.element as HTMLInputElement).value]).toEqual(['', '']);
+    expect([(password!.element as HTMLInputElement).value, (confirmation!.element as HTMLInputElement).value]).toEqual([
+      '',
+      '',
+    ]);
     expect(wrapper.text()).not.toContain('does not meet all the requirements');
   });
 });

@@ -15,7 +15,10 @@ const withPolicies = configFixture({
   terms_of_use_url: 'https://example.org/terms',
 });
 
-async function mountAt(config: Route | Response = json(200, withPolicies), routes: Record<string, Route | Response> = {}) {
+async function mountAt(
+  config: Route | Response = json(200, withPolicies),
+  routes: Record<string, Route | Response> = {},
+) {
   const bff = fakeBff({ 'GET /api/me': json(200, meFixture({ account: null })), 'GET /api/config': config, ...routes });
   return { bff, ...(await mountPage(RegisterView, '/register', pinia())) };
 }
@@ -67,7 +70,9 @@ describe('RegisterView', () => {
 
   it('when the server refuses control characters (422 password_invalid_characters), then its message is shown and focus returns to the password', async () => {
     const message = 'The password must not contain control characters.';
-    const { bff, wrapper } = await mountAt(undefined, { 'POST /api/me': apiError(422, 'password_invalid_characters', message) });
+    const { bff, wrapper } = await mountAt(undefined, {
+      'POST /api/me': apiError(422, 'password_invalid_characters', message),
+    });
     const password = await fillIn(wrapper, PASSWORD);
     (wrapper.find('button[type="submit"]').element as HTMLButtonElement).focus();
 

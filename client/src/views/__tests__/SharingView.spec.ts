@@ -21,14 +21,25 @@ beforeEach(() => {
 const experiments = resourceListFixture('experiment', [
   resourceFixture({ id: '1', name: 'team/exp ü' }),
   resourceFixture({ id: '2', name: 'forecast', permission: 'READ', can_manage: false }),
-  resourceFixture({ id: '*', name: null, permission: 'READ', can_manage: false, via: 'role', role: 'readers', pattern: true }),
+  resourceFixture({
+    id: '*',
+    name: null,
+    permission: 'READ',
+    can_manage: false,
+    via: 'role',
+    role: 'readers',
+    pattern: true,
+  }),
 ]);
 
 async function mountAt(path: string, routes: Parameters<typeof fakeBff>[0] = {}) {
   const bff = fakeBff({
     'GET /api/me': json(200, meFixture()),
     'GET /api/resources?type=experiment': json(200, experiments),
-    'GET /api/resources?type=registered_model': json(200, resourceListFixture('registered_model', [resourceFixture({ id: 'churn', name: 'churn' })])),
+    'GET /api/resources?type=registered_model': json(
+      200,
+      resourceListFixture('registered_model', [resourceFixture({ id: 'churn', name: 'churn' })]),
+    ),
     'GET /api/resources?type=prompt': json(200, resourceListFixture('prompt', [])),
     ...routes,
   });
@@ -87,7 +98,9 @@ describe('SharingView', () => {
     await tabs(wrapper)[1]!.trigger('keydown', { key: 'End' });
     await flushPromises();
     expect(document.activeElement).toBe(tabs(wrapper)[2]!.element);
-    expect(wrapper.find('[role="tabpanel"]:not([hidden])').text()).toContain('You hold no permission on any prompt yet.');
+    expect(wrapper.find('[role="tabpanel"]:not([hidden])').text()).toContain(
+      'You hold no permission on any prompt yet.',
+    );
 
     await tabs(wrapper)[2]!.trigger('keydown', { key: 'ArrowRight' });
     await flushPromises();

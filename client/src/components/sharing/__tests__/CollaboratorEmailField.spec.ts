@@ -37,19 +37,24 @@ describe('CollaboratorEmailField', () => {
     await wrapper.vm.$nextTick();
 
     expect(input().attributes('aria-invalid')).toBe('true');
-    expect(wrapper.find(`#${input().attributes('aria-describedby')}`).text()).toBe('Enter the email address of the person.');
+    expect(wrapper.find(`#${input().attributes('aria-describedby')}`).text()).toBe(
+      'Enter the email address of the person.',
+    );
     expect(document.activeElement).toBe(input().element);
   });
 
-  it.each(['grace', 'grace@', '@example.org', 'grace hopper@example.org'])('when validated with “%s”, then it asks for an address', async (typed) => {
-    const { wrapper, vm, input } = mountField();
-    await input().setValue(typed);
+  it.each(['grace', 'grace@', '@example.org', 'grace hopper@example.org'])(
+    'when validated with “%s”, then it asks for an address',
+    async (typed) => {
+      const { wrapper, vm, input } = mountField();
+      await input().setValue(typed);
 
-    expect(vm.field.validate()).toBeNull();
-    await wrapper.vm.$nextTick();
+      expect(vm.field.validate()).toBeNull();
+      await wrapper.vm.$nextTick();
 
-    expect(wrapper.find('.field__error').text()).toBe('Enter an email address, such as name@example.org.');
-  });
+      expect(wrapper.find('.field__error').text()).toBe('Enter an email address, such as name@example.org.');
+    },
+  );
 
   it('when validated with an address between spaces, then the address comes back trimmed and nothing is flagged', async () => {
     const { wrapper, vm, input } = mountField();

@@ -26,7 +26,11 @@ describe('CollaboratorList', () => {
   });
 
   it('when the list is loading, then a spinner says so', () => {
-    expect(mountList(people({ loading: true })).find('.loading-page').text()).toBe('Loading who has access…');
+    expect(
+      mountList(people({ loading: true }))
+        .find('.loading-page')
+        .text(),
+    ).toBe('Loading who has access…');
   });
 
   it('when loading failed, then the server’s words are an alert with Try again, which loads again', async () => {
@@ -45,9 +49,15 @@ describe('CollaboratorList', () => {
   });
 
   it('when a row asks to remove someone, then the list passes it on; a notice is announced; the heading can take focus', async () => {
-    const wrapper = mountList(people({ rows: [{ username: 'grace@example.org', permission: 'READ', via: 'direct', role: null }] }), 'Done.');
+    const wrapper = mountList(
+      people({ rows: [{ username: 'grace@example.org', permission: 'READ', via: 'direct', role: null }] }),
+      'Done.',
+    );
 
-    await wrapper.findAll('button').find((b) => b.text().startsWith('Remove'))!.trigger('click');
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text().startsWith('Remove'))!
+      .trigger('click');
     expect(wrapper.emitted('remove')).toEqual([['grace@example.org']]);
     expect(wrapper.find('[aria-live="polite"]').text()).toBe('Done.');
     wrapper.vm.focusHeading();

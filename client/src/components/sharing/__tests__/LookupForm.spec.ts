@@ -40,7 +40,9 @@ describe('LookupForm', () => {
   });
 
   it('when the lookup fails, then the server’s words are the alert', async () => {
-    const wrapper = mountForm(() => Promise.reject(new ApiError(404, 'user_not_registered', `${GRACE} has no MLflow account yet.`)));
+    const wrapper = mountForm(() =>
+      Promise.reject(new ApiError(404, 'user_not_registered', `${GRACE} has no MLflow account yet.`)),
+    );
 
     await wrapper.find('input').setValue(GRACE);
     await wrapper.find('form').trigger('submit');

@@ -45,8 +45,12 @@ async function mountDialog(routes: Record<string, Route | Response> = {}, capabi
 
 const mainDialog = (w: VueWrapper) => w.findAll('dialog')[0]!;
 const confirmDialog = (w: VueWrapper) => w.findAll('dialog')[1]!;
-const button = (w: { findAll: VueWrapper['findAll'] }, text: string) => w.findAll('button').find((b) => b.text().startsWith(text))!;
-const rowOf = (w: VueWrapper, username: string) => mainDialog(w).findAll('.person').find((p) => p.find('.person__name').text() === username && p.find('select').exists())!;
+const button = (w: { findAll: VueWrapper['findAll'] }, text: string) =>
+  w.findAll('button').find((b) => b.text().startsWith(text))!;
+const rowOf = (w: VueWrapper, username: string) =>
+  mainDialog(w)
+    .findAll('.person')
+    .find((p) => p.find('.person__name').text() === username && p.find('select').exists())!;
 
 describe('ManageAccessDialog on MLflow 3.13+', () => {
   it('when opened, then it lists everyone, role grants read-only, and offers the server’s permissions with descriptions', async () => {
@@ -60,7 +64,10 @@ describe('ManageAccessDialog on MLflow 3.13+', () => {
     expect(people[0]).toContain('ada@example.org (you)');
     expect(people[2]).toContain('Read through role readers');
     expect(dialog.findAll('.person')[2]!.find('select').exists()).toBe(false);
-    const options = dialog.find('.share-form select').findAll('option').map((o) => o.text());
+    const options = dialog
+      .find('.share-form select')
+      .findAll('option')
+      .map((o) => o.text());
     expect(options).toEqual([
       'Read — view it',
       'Use — view and use it without editing (e.g. through the AI gateway)',
@@ -77,7 +84,11 @@ describe('ManageAccessDialog on MLflow 3.13+', () => {
 
     const input = mainDialog(wrapper).find('input[type="email"]');
     expect(input.attributes('aria-invalid')).toBe('true');
-    expect(mainDialog(wrapper).find(`#${input.attributes('aria-describedby')}`).text()).toBe('Enter the email address of the person.');
+    expect(
+      mainDialog(wrapper)
+        .find(`#${input.attributes('aria-describedby')}`)
+        .text(),
+    ).toBe('Enter the email address of the person.');
     expect(bff.calls.filter((c) => c.method === 'PUT')).toEqual([]);
   });
 
@@ -91,7 +102,9 @@ describe('ManageAccessDialog on MLflow 3.13+', () => {
 
     await dialog.find('input[type="email"]').setValue(` ${ian} `);
     await dialog.find('.share-form select').setValue('USE');
-    expect(dialog.find('.share-form .field__hint').text()).toBe('Use: view and use it without editing (e.g. through the AI gateway).');
+    expect(dialog.find('.share-form .field__hint').text()).toBe(
+      'Use: view and use it without editing (e.g. through the AI gateway).',
+    );
     await dialog.find('.share-form').trigger('submit');
 
     const share = button(dialog, 'Share');
@@ -108,7 +121,11 @@ describe('ManageAccessDialog on MLflow 3.13+', () => {
 
   it('when the person has no MLflow account, then the alert asks to have them register first', async () => {
     const { wrapper } = await mountDialog({
-      [`PUT ${GRACE_PATH}`]: apiError(404, 'user_not_registered', 'grace@example.org has no MLflow account: they must register first.'),
+      [`PUT ${GRACE_PATH}`]: apiError(
+        404,
+        'user_not_registered',
+        'grace@example.org has no MLflow account: they must register first.',
+      ),
     });
 
     await mainDialog(wrapper).find('input[type="email"]').setValue(GRACE);
@@ -121,7 +138,9 @@ describe('ManageAccessDialog on MLflow 3.13+', () => {
   });
 
   it('when changing someone’s permission in their row, then Save sends it and the row confirms it', async () => {
-    const { bff, wrapper } = await mountDialog({ [`PUT ${GRACE_PATH}`]: json(200, { username: GRACE, permission: 'MANAGE' }) });
+    const { bff, wrapper } = await mountDialog({
+      [`PUT ${GRACE_PATH}`]: json(200, { username: GRACE, permission: 'MANAGE' }),
+    });
     const row = rowOf(wrapper, GRACE);
 
     expect(button(row, 'Save').attributes('disabled')).toBeDefined();
@@ -136,7 +155,11 @@ describe('ManageAccessDialog on MLflow 3.13+', () => {
 
   it('when lowering the last manager is refused (409), then the row shows why and goes back to what it was', async () => {
     const { wrapper } = await mountDialog({
-      [`PUT ${BASE}/${encodeURIComponent('ada@example.org')}`]: apiError(409, 'last_manager', 'This is the last MANAGE grant on this resource.'),
+      [`PUT ${BASE}/${encodeURIComponent('ada@example.org')}`]: apiError(
+        409,
+        'last_manager',
+        'This is the last MANAGE grant on this resource.',
+      ),
     });
     const row = rowOf(wrapper, 'ada@example.org');
 
@@ -205,7 +228,9 @@ describe('ManageAccessDialog on MLflow 3.13+', () => {
   });
 
   it('when the list answers 501, then the dialog switches to looking people up', async () => {
-    const { wrapper } = await mountDialog({ [`GET ${BASE}`]: apiError(501, 'not_supported_by_mlflow', 'Look people up one by one.') });
+    const { wrapper } = await mountDialog({
+      [`GET ${BASE}`]: apiError(501, 'not_supported_by_mlflow', 'Look people up one by one.'),
+    });
 
     expect(mainDialog(wrapper).find('[data-testid="lookup-note"]').exists()).toBe(true);
     expect(mainDialog(wrapper).find('[role="alert"]').exists()).toBe(false);
@@ -226,16 +251,25 @@ describe('ManageAccessDialog before MLflow 3.13', () => {
     await flushPromises();
 
     expect(lookup.find('[aria-live="polite"]').text()).toBe(`${GRACE} has Read access on this prompt.`);
-    expect(rowOf(wrapper, GRACE).find('select').findAll('option').map((o) => o.attributes('value'))).toEqual(['READ', 'EDIT', 'MANAGE']);
+    expect(
+      rowOf(wrapper, GRACE)
+        .find('select')
+        .findAll('option')
+        .map((o) => o.attributes('value')),
+    ).toEqual(['READ', 'EDIT', 'MANAGE']);
     expect(bff.calls.some((c) => c.url === `${BASE}`)).toBe(false);
   });
 
   it('when the person looked up has no grant, then the page says so', async () => {
     const { wrapper } = await mountDialog(
-      { [`GET ${GRACE_PATH}`]: json(200, { username: GRACE, permission: null, effective_permission: 'NO_PERMISSIONS' }) },
+      {
+        [`GET ${GRACE_PATH}`]: json(200, { username: GRACE, permission: null, effective_permission: 'NO_PERMISSIONS' }),
+      },
       LEGACY,
     );
-    const lookup = mainDialog(wrapper).findAll('form').find((f) => f.text().includes('Look up'))!;
+    const lookup = mainDialog(wrapper)
+      .findAll('form')
+      .find((f) => f.text().includes('Look up'))!;
 
     await lookup.find('input').setValue(GRACE);
     await lookup.trigger('submit');

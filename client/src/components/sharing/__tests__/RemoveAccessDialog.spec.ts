@@ -25,7 +25,8 @@ function mountDialog(remove: (username: string) => Promise<void>, username = GRA
   });
 }
 
-const button = (wrapper: ReturnType<typeof mountDialog>, text: string) => wrapper.findAll('button').find((b) => b.text().startsWith(text))!;
+const button = (wrapper: ReturnType<typeof mountDialog>, text: string) =>
+  wrapper.findAll('button').find((b) => b.text().startsWith(text))!;
 
 describe('RemoveAccessDialog', () => {
   it('when opened, then it names the person, what they lose and everything their roles still give them', () => {
@@ -56,7 +57,9 @@ describe('RemoveAccessDialog', () => {
   });
 
   it('when removal fails, then the server’s words are shown, the dialog stays and nothing is reported; reopening forgets them', async () => {
-    const wrapper = mountDialog(() => Promise.reject(new ApiError(409, 'last_manager', 'Give MANAGE to someone else first.')));
+    const wrapper = mountDialog(() =>
+      Promise.reject(new ApiError(409, 'last_manager', 'Give MANAGE to someone else first.')),
+    );
 
     await button(wrapper, 'Remove access').trigger('click');
     await flushPromises();

@@ -60,7 +60,9 @@ describe('ShareForm', () => {
   it('when the server refuses the permission (422 fields), then the select says why and the alert gives the server’s words', async () => {
     const share = vi.fn(() =>
       Promise.reject(
-        new ApiError(422, 'permission_not_supported', 'This MLflow server does not support USE.', [{ field: 'permission', message: 'Choose READ, EDIT or MANAGE.' }]),
+        new ApiError(422, 'permission_not_supported', 'This MLflow server does not support USE.', [
+          { field: 'permission', message: 'Choose READ, EDIT or MANAGE.' },
+        ]),
       ),
     );
     const wrapper = mountForm(share);

@@ -30,7 +30,7 @@ export default tseslint.config(
     languageOptions: {
       globals: { ...globals.node },
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'client/scripts/*.mjs', 'client/*.ts'] },
+        projectService: { allowDefaultProject: ['*.js'] },
         tsconfigRootDir: import.meta.dirname,
         extraFileExtensions: ['.vue'],
       },
@@ -83,6 +83,11 @@ export default tseslint.config(
       // Fakes stand in for async APIs without awaiting anything themselves.
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    // The client's build tooling has its own tsconfig (Node types, no DOM).
+    files: ['client/vite.config.ts', 'client/scripts/*.mjs'],
+    languageOptions: { parserOptions: { projectService: false, project: './client/tsconfig.node.json' } },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   prettier,

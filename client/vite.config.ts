@@ -1,4 +1,5 @@
 import vue from '@vitejs/plugin-vue';
+import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 import { defineConfig, type Plugin } from 'vitest/config';
 
 /**
@@ -35,15 +36,29 @@ export default defineConfig(({ command }) => {
   return {
     // Relative asset URLs in the build, resolved against the runtime <base>; absolute in dev.
     base: command === 'serve' ? base : './',
-    plugins: [vue(), devBaseTag(base)],
+    plugins: [
+      vue(),
+      devBaseTag(base),
+      // `x.js.br` and `x.js.gz` next to every compressible file (public/ included), at the highest levels:
+      // the BFF serves them with Content-Encoding instead of compressing per request (spa/static.ts). A
+      // variant that would not be smaller than the original is skipped; the BFF then serves the original.
+      // (logLevel 'info': 'silent' would also swallow a failed compression.)
+      compression({
+        include: /\.(js|mjs|css|html|svg|json|txt|map)$/,
+        algorithms: [defineAlgorithm('brotliCompress'), defineAlgorithm('gzip')],
+        skipIfLargerOrEqual: true,
+        logLevel: 'info',
+      }),
+    ],
     server: {
       proxy: Object.fromEntries(proxied.map((p) => [p, { target: bff, changeOrigin: false }])),
     },
     build: {
       outDir: 'dist',
       emptyOutDir: true,
-      // One stylesheet file: the Content-Security-Policy allows `style-src 'self'` only.
-      cssCodeSplit: false,
+      // A stylesheet per lazy route (the sharing styles load with the sharing page only). Vite loads them
+      // with <link rel="stylesheet"> from the same origin, which `style-src 'self'` allows.
+      cssCodeSplit: true,
       assetsInlineLimit: 0,
       rolldownOptions: {
         output: {

@@ -4,6 +4,7 @@
 # PAPI double and the BFF on 127.0.0.1 and prints the URL and the demo accounts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/ensure-node.sh
 source scripts/lib/ensure-pnpm.sh
 pnpm install --frozen-lockfile
 pnpm build

@@ -5,9 +5,15 @@ import path from 'node:path';
 
 const dir = process.argv[2];
 const expected = ['server-unit', 'client-unit', 'integration', 'deploy', 'e2e'];
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 const problems = [];
-const found = new Set(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.basename(f, '.json')));
+const found = new Set(
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => path.basename(f, '.json')),
+);
 for (const name of expected) {
   if (!found.has(name)) {
     problems.push(`${name}: no results (the run crashed before reporting)`);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: installs what it needs (pnpm, packages, the pinned MLflow
-# versions), then runs type checks, unit tests, integration tests against real services, the deployment
+# The whole test suite, from a fresh clone: installs what it needs (Node 24, pnpm, packages, the pinned
+# MLflow versions), then runs type checks, lint (zero warnings), the format check, unit tests, integration tests against real services, the deployment
 # checks and the browser tests, and fails if any test was skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/lib/ensure-system-packages.sh
+source scripts/lib/ensure-node.sh
 source scripts/lib/ensure-pnpm.sh
 
 pnpm install --frozen-lockfile
@@ -16,6 +17,8 @@ results=.cache/test-results
 rm -rf "$results" && mkdir -p "$results"
 status=0
 run() { echo; echo "=== $1"; shift; "$@" || status=1; }
+run "lint (ESLint, zero warnings)" pnpm lint
+run "format (Prettier)" pnpm format:check
 run "server unit tests" pnpm --filter ./server test --json --outputFile="$PWD/$results/server-unit.json"
 # (pnpm would take --reporter for itself: run vitest directly in the client package.)
 run "client unit tests" pnpm --dir client exec vitest run --reporter=default --reporter=json --outputFile="$PWD/$results/client-unit.json"

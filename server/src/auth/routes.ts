@@ -34,16 +34,14 @@ export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: exp
     if (wantsJson(req)) {
       res.json({ error: { code: error.code, message: error.message } });
     } else {
-      res
-        .type('html')
-        .send(
-          renderMessagePage({
-            title: 'Sign-in did not work',
-            message: error.message,
-            actionHref: `${config.basePath}/`,
-            actionText: 'Back to the start page',
-          }),
-        );
+      res.type('html').send(
+        renderMessagePage({
+          title: 'Sign-in did not work',
+          message: error.message,
+          actionHref: `${config.basePath}/`,
+          actionText: 'Back to the start page',
+        }),
+      );
     }
   }
 

@@ -51,13 +51,11 @@ export function createSharingRouter(sharing: SharingService, currentUser: expres
   router.get('/:type/:id/collaborators/:username', currentUser, async (req, res) => {
     const { type, id } = target(req);
     const found = await sharing.getCollaborator(actorOf(req), type, id, collaboratorName(req));
-    res
-      .set('Cache-Control', 'no-store')
-      .json({
-        username: found.username,
-        permission: found.permission,
-        effective_permission: found.effectivePermission,
-      });
+    res.set('Cache-Control', 'no-store').json({
+      username: found.username,
+      permission: found.permission,
+      effective_permission: found.effectivePermission,
+    });
   });
 
   router.put('/:type/:id/collaborators/:username', currentUser, async (req, res) => {

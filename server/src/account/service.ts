@@ -13,7 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { notRegistered, serviceAccountProtected, vaultFailed, vaultOutOfSync } from '../errors.js';
+import { notRegistered, serviceAccountProtected } from '../errors.js';
+import { papiFailure } from '../secrets/errors.js';
 import { describeForLog } from '../http.js';
 import type { MlflowClient, MlflowUser } from '../mlflow/client.js';
 import type { PermissionsApi } from '../mlflow/permissions.js';
@@ -126,7 +127,7 @@ export function createAccountService(deps: AccountServiceDeps) {
             'rollback failed: MLflow user left without a Vault copy',
           );
         }
-        throw vaultFailed('register', err);
+        throw papiFailure(err, 'register');
       }
       return { account, vault: 'in_sync' };
     },
@@ -140,7 +141,7 @@ export function createAccountService(deps: AccountServiceDeps) {
       try {
         await writeVault(owner, password);
       } catch (err) {
-        throw vaultOutOfSync(err);
+        throw papiFailure(err, 'change-password');
       }
     },
 
@@ -152,7 +153,7 @@ export function createAccountService(deps: AccountServiceDeps) {
         try {
           await papi.deleteCredentials(owner.accessToken);
         } catch (err) {
-          throw vaultFailed('delete', err);
+          throw papiFailure(err, 'delete');
         }
       }
       if (!account) {

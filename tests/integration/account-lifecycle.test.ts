@@ -37,7 +37,7 @@ describe('when an eligible person registers, changes the password and deletes th
       account: null,
       vault: { status: 'missing' },
     });
-    expect(Object.keys(me.body).sort()).toEqual(['account', 'csrf_token', 'user', 'vault']);
+    expect(Object.keys(me.body).sort()).toEqual(['account', 'csrf_token', 'reauthentication', 'user', 'vault']);
     expect(typeof me.body.csrf_token).toBe('string');
   });
 

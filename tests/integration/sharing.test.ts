@@ -273,4 +273,23 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('sharing on MLflow %s', (version)
       expect(await directPermissionOf(B, 'experiment', experimentId)).toBeNull();
     });
   });
+
+  it('when a person who holds grants deletes their account, then the MLflow user is gone (2.x refuses while grants remain, so they are revoked first)', async () => {
+    // B holds grants: MANAGE on an experiment of their own, and a grant A gives them.
+    const created = await asB('POST', '/api/2.0/mlflow/experiments/create', { name: `grace-own-${version}` });
+    expect(created.status).toBe(200);
+    expect([200, 201]).toContain(
+      (await frank.call('PUT', collaborator('experiment', experimentId, B), { permission: 'READ' })).status,
+    );
+    const deleted = await grace.deleteAccount();
+    expect(deleted.status).toBe(204);
+    const admin = await mlflowAs(
+      stack().mlflow,
+      stack().mlflow.adminUsername,
+      stack().mlflow.adminPassword,
+      'GET',
+      `/api/2.0/mlflow/users/get?username=${encodeURIComponent(B)}`,
+    );
+    expect(admin.status).toBe(404);
+  });
 });

@@ -9,7 +9,9 @@ import path from 'node:path';
 
 import { repoRoot } from '../support/mlflow-venv.js';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../support/timing.js';
+
+export { sleep };
 export const MB = 1024 * 1024;
 
 /** The `p`-th percentile (nearest rank) of `values`, e.g. p = 50 or 99. */

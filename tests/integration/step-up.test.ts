@@ -7,10 +7,10 @@
  */
 import { ApiSession, useStack, type Stack } from '../support/stack.js';
 import { mlflowUser, signInStatus } from '../support/mlflow-direct.js';
+import { sleep } from '../support/timing.js';
 
 const FIRST = 'a-first-password-1234';
 const SECOND = 'a-second-password-5678';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The person signs in again through `/auth/login?reauth=1`, typing their password at the provider if asked. */
 async function stepUp(stack: Stack, session: ApiSession, login: string) {

@@ -38,6 +38,7 @@ import path from 'node:path';
 
 import { ensureMlflowVenv, MLFLOW_CURRENT, type MlflowInstall } from './mlflow-venv.js';
 import { freePort } from './ports.js';
+import { sleep } from './timing.js';
 
 export interface StartMlflowOptions {
   /** A version `mlflow-venv.ts` knows how to install. Default {@link MLFLOW_CURRENT}. */
@@ -96,8 +97,6 @@ function tail(file: string, lines = 60): string {
     return '(no log)';
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Whether any process of the group led by `pgid` is still alive. */
 function groupAlive(pgid: number): boolean {

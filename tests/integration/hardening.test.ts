@@ -17,7 +17,7 @@ import pg from 'pg';
 import { BrowserAgent } from '../support/browser-agent.js';
 import { useForAll } from '../support/lifecycle.js';
 import { startMlflow } from '../support/mlflow.js';
-import { mlflowAs, mlflowUser, signInStatus } from '../support/mlflow-direct.js';
+import { directExperimentPermission, mlflowAs, mlflowUser, signInStatus } from '../support/mlflow-direct.js';
 import { startMlflowCallCounter, type MlflowCallCounter } from '../support/mlflow-call-counter.js';
 import { repoRoot } from '../support/mlflow-venv.js';
 import { REQUIRED_REALM_ROLES_FOR_TESTS, startOidcProvider, type OidcServer } from '../support/oidc-provider.js';
@@ -147,25 +147,8 @@ const main = useForAll(
   (s) => s.stop(),
 );
 
-/** The direct grant `username` holds on experiment `id`, as MLflow's admin sees it (3.13+ RBAC API). */
-async function directPermission(username: string, id: string): Promise<string | null> {
-  const m = mlflow();
-  const res = await mlflowAs(
-    m,
-    m.adminUsername,
-    m.adminPassword,
-    'GET',
-    `/api/3.0/mlflow/users/permissions/list?username=${encodeURIComponent(username)}`,
-  );
-  expect(res.status).toBe(200);
-  const hit = (res.body.permissions as any[]).find(
-    (p) =>
-      p.resource_type === 'experiment' &&
-      p.resource_pattern === id &&
-      /^__user_\d+__$/.test(p.role_name ?? '__user_0__'),
-  );
-  return hit?.permission ?? null;
-}
+/** The direct grant `username` holds on experiment `id`, as MLflow's admin sees it. */
+const directPermission = (username: string, id: string) => directExperimentPermission(mlflow(), username, id);
 
 /** Frank (A) and Grace (B), registered through the main stack once, with the MLflow passwords above. */
 let sharers: Promise<{ a: ApiSession; b: ApiSession }> | undefined;

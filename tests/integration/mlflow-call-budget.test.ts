@@ -6,7 +6,7 @@
  */
 import { useForAll } from '../support/lifecycle.js';
 import { startMlflow, type MlflowServer } from '../support/mlflow.js';
-import { mlflowAs, signInStatus } from '../support/mlflow-direct.js';
+import { directExperimentPermission, mlflowAs, signInStatus } from '../support/mlflow-direct.js';
 import { startMlflowCallCounter, type MlflowCallCounter } from '../support/mlflow-call-counter.js';
 import { startStack, TEST_VO, type ApiSession, type Stack } from '../support/stack.js';
 
@@ -58,25 +58,8 @@ function expectAtMost(calls: string[], max: number, min = 0) {
   expect({ count: calls.length, calls }).toEqual({ count: Math.max(min, Math.min(calls.length, max)), calls });
 }
 
-/** The direct grant `username` holds on experiment `id`, as MLflow's admin sees it (3.13+ RBAC API). */
-async function directPermission(username: string, id: string): Promise<string | null> {
-  const m = mlflow();
-  const res = await mlflowAs(
-    m,
-    m.adminUsername,
-    m.adminPassword,
-    'GET',
-    `/api/3.0/mlflow/users/permissions/list?username=${encodeURIComponent(username)}`,
-  );
-  expect(res.status).toBe(200);
-  const hit = (res.body.permissions as any[]).find(
-    (p) =>
-      p.resource_type === 'experiment' &&
-      p.resource_pattern === id &&
-      /^__user_\d+__$/.test(p.role_name ?? '__user_0__'),
-  );
-  return hit?.permission ?? null;
-}
+/** The direct grant `username` holds on experiment `id`, as MLflow's admin sees it. */
+const directPermission = (username: string, id: string) => directExperimentPermission(mlflow(), username, id);
 
 describe('when a person registers and comes back to their account page', () => {
   const FIRST = 'first-password-1234';

@@ -52,3 +52,33 @@ export async function mlflowAs(
   }
   return { status: res.status, body: json };
 }
+
+/** The direct grant `username` holds on experiment `id`, as MLflow's admin sees it (3.13+ RBAC API). */
+export async function directExperimentPermission(
+  mlflow: MlflowServer,
+  username: string,
+  id: string,
+): Promise<string | null> {
+  const res = await mlflowAs(
+    mlflow,
+    mlflow.adminUsername,
+    mlflow.adminPassword,
+    'GET',
+    `/api/3.0/mlflow/users/permissions/list?username=${encodeURIComponent(username)}`,
+  );
+  if (res.status !== 200) throw new Error(`MLflow users/permissions/list answered ${res.status}`);
+  const hit = (
+    res.body.permissions as Array<{
+      resource_type: string;
+      resource_pattern: string;
+      role_name?: string;
+      permission: string;
+    }>
+  ).find(
+    (p) =>
+      p.resource_type === 'experiment' &&
+      p.resource_pattern === id &&
+      /^__user_\d+__$/.test(p.role_name ?? '__user_0__'),
+  );
+  return hit?.permission ?? null;
+}

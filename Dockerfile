@@ -40,14 +40,15 @@ CMD ["sh", "-c", "pnpm install --frozen-lockfile --filter ./server --filter ./cl
 # Production: only the compiled server, its production dependencies and the built client, owned by root
 # and read-only for the unprivileged `node` user that runs them.
 # Memory (measured by `pnpm bench`, see tests/bench/): V8's default heap sizing lets a busy BFF grow to
-# ~350 MB of garbage it would only collect much later; a 1 MB young generation and a 96 MB old-space cap
-# (the live heap is ~40 MB with 10,000 in-memory sessions) keep it near its working set, and two malloc
-# arenas stop the thread pool's allocations (WebCrypto, zlib) from fragmenting one arena per thread.
+# ~350 MB of garbage it would only collect much later; a 1 MB young generation and a 64 MB old-space cap
+# (the live heap is ~40 MB with 10,000 in-memory sessions, and in-memory sessions are bounded at 32 MB of
+# JSON, see server/src/auth/session-store.ts) keep it near its working set, and two malloc arenas stop the
+# thread pool's allocations (WebCrypto, zlib) from fragmenting one arena per thread.
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     BASE_PATH=/signup \
-    NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=96" \
+    NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=64" \
     MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /out/server/package.json server/package.json

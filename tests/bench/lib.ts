@@ -293,7 +293,7 @@ export async function idleBreakdown(
     ['+ express, express-session, helmet', ['express', 'express-session', 'helmet']],
     ['+ pino, pino-http', ['pino', 'pino-http']],
     ['+ openid-client', ['openid-client']],
-    ['+ memorystore, csrf-sync', ['memorystore', 'csrf-sync']],
+    ['+ lru-cache, jose, csrf-sync', ['lru-cache', 'jose', 'csrf-sync']],
     ['+ pg, connect-pg-simple (PostgreSQL sessions only)', ['pg', 'connect-pg-simple']],
     ["+ the BFF's modules (dist/server.js, not started)", ['./dist/server.js', './dist/config.js']],
   ];

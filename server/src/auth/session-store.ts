@@ -1,14 +1,14 @@
 /**
  * Where sessions live. With SESSION_DATABASE_URL: PostgreSQL through connect-pg-simple, so several
  * replicas share sessions (the table is created on first use, expired rows pruned periodically).
- * Without it: a bounded in-memory store that prunes expired sessions — for a single instance only.
+ * Without it: an in-memory store bounded by bytes that prunes expired sessions — for a single instance only.
  *
  * `pg` and `connect-pg-simple` are loaded only when SESSION_DATABASE_URL is set: a single instance with
  * in-memory sessions never pays for them (their code, a few MB of memory and start-up time).
  */
 import { createRequire } from 'node:module';
 import session from 'express-session';
-import createMemoryStore from 'memorystore';
+import { MemorySessionStore } from './memory-session-store.js';
 
 /** Both packages are CommonJS: `require` loads them synchronously, on first use. */
 const require = createRequire(import.meta.url);
@@ -29,6 +29,11 @@ export interface SessionStoreOptions {
 }
 
 const TABLE = 'signup_sessions';
+/**
+ * In-memory sessions hold at most this much JSON: about 13,000 sessions of typical claims (~2.4 KB), and
+ * room left in the image's 64 MB old space for everything else.
+ */
+const MEMORY_SESSION_BYTES = 32 * 1024 * 1024;
 
 /** connect-pg-simple's table, created once by whichever replica takes the lock first. */
 async function createTable(pool: import('pg').Pool): Promise<void> {
@@ -113,14 +118,17 @@ export function createSessionStore(options: SessionStoreOptions): SessionStoreHa
       },
     };
   }
-  const MemoryStore = createMemoryStore(session);
-  const store = new MemoryStore({ checkPeriod: pruneSeconds * 1000, max: 10_000 });
+  const store = new MemorySessionStore({
+    maxBytes: MEMORY_SESSION_BYTES,
+    pruneIntervalMs: pruneSeconds * 1000,
+    defaultTtlMs: 12 * 60 * 60 * 1000,
+  });
   return {
     store,
     kind: 'memory',
     check: () => Promise.resolve({ ok: true, message: 'Sessions are kept in memory (single instance).' }),
     close() {
-      (store as unknown as { stopInterval(): void }).stopInterval();
+      store.close();
       return Promise.resolve();
     },
   };

@@ -13,7 +13,7 @@ import { checkA11y } from './support/a11y.js';
 import { withArtifacts, withPage } from './support/artifacts.js';
 import { describeFocus, eventually, expectText, isFocused } from './support/assertions.js';
 import { useBrowser } from './support/chromium.js';
-import { DESKTOP, MOBILE, newPage, type Page } from './support/pages.js';
+import { AXE_VARIANTS, DESKTOP, newPage, type Page } from './support/pages.js';
 import { signInThroughProvider } from './support/sign-in.js';
 import { startE2eStack } from './support/stack.js';
 
@@ -45,13 +45,6 @@ beforeAll(async () => {
     signInThroughProvider(member, stack().baseUrl, 'frank', accounts.frank.password),
   ]);
 });
-
-const VARIANTS = [
-  { name: 'light, desktop', colorScheme: 'light', viewport: DESKTOP },
-  { name: 'dark, desktop', colorScheme: 'dark', viewport: DESKTOP },
-  { name: 'light, 375 px', colorScheme: 'light', viewport: MOBILE },
-  { name: 'dark, 375 px', colorScheme: 'dark', viewport: MOBILE },
-] as const;
 
 interface PageUnderTest {
   name: string;
@@ -110,7 +103,7 @@ const PAGES: PageUnderTest[] = [
 ];
 
 describe('when axe checks each page (light and dark, 375 px and desktop)', () => {
-  const cases = PAGES.flatMap((p) => VARIANTS.map((v) => [p.name, v.name, p, v] as const));
+  const cases = PAGES.flatMap((p) => AXE_VARIANTS.map((v) => [p.name, v.name, p, v] as const));
 
   it.each(cases)(
     'then the %s, %s, has no serious or critical violation',

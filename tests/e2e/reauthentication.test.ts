@@ -18,7 +18,7 @@ import { checkA11y } from './support/a11y.js';
 import { withArtifacts, withPage } from './support/artifacts.js';
 import { eventually, expectText, expectTextContaining, isFocused } from './support/assertions.js';
 import { useBrowser } from './support/chromium.js';
-import { DESKTOP, MOBILE, newPage, pageErrors, type Locator, type Page } from './support/pages.js';
+import { AXE_VARIANTS, newPage, pageErrors, type Locator, type Page } from './support/pages.js';
 import { signInThroughProvider } from './support/sign-in.js';
 import { startE2eStack } from './support/stack.js';
 
@@ -221,12 +221,6 @@ describe('when frank, signed in long ago as far as the BFF knows, deletes his ac
 });
 
 describe('when axe checks the step-up states of the account page (light and dark, desktop and 375 px)', () => {
-  const VARIANTS = [
-    { name: 'light, desktop', colorScheme: 'light', viewport: DESKTOP },
-    { name: 'dark, desktop', colorScheme: 'dark', viewport: DESKTOP },
-    { name: 'light, 375 px', colorScheme: 'light', viewport: MOBILE },
-    { name: 'dark, 375 px', colorScheme: 'dark', viewport: MOBILE },
-  ] as const;
   /** grace, whose sign-in stays not recent: she never steps up in this tab. */
   let stale: Page;
   /** grace again, in another browser, after a step-up. */
@@ -239,7 +233,7 @@ describe('when axe checks the step-up states of the account page (light and dark
     await signInAgain(fresh, passwordSection(fresh), 'grace');
   });
 
-  async function open(page: Page, variant: (typeof VARIANTS)[number], path: string): Promise<void> {
+  async function open(page: Page, variant: (typeof AXE_VARIANTS)[number], path: string): Promise<void> {
     await page.setViewportSize(variant.viewport);
     await page.emulateMedia({ colorScheme: variant.colorScheme });
     await page.goto(stack().baseUrl + path);
@@ -250,7 +244,7 @@ describe('when axe checks the step-up states of the account page (light and dark
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(variant.viewport.width);
   }
 
-  it.each(VARIANTS.map((v) => [v.name, v] as const))(
+  it.each(AXE_VARIANTS.map((v) => [v.name, v] as const))(
     "then the page with the password form's notice, %s, has no serious or critical violation",
     (_name, variant) =>
       withArtifacts(stale, undefined, async (page) => {
@@ -260,7 +254,7 @@ describe('when axe checks the step-up states of the account page (light and dark
       }),
   );
 
-  it.each(VARIANTS.map((v) => [v.name, v] as const))(
+  it.each(AXE_VARIANTS.map((v) => [v.name, v] as const))(
     'then the delete dialog with its notice, %s, has no serious or critical violation',
     (_name, variant) =>
       withArtifacts(stale, undefined, async (page) => {
@@ -277,7 +271,7 @@ describe('when axe checks the step-up states of the account page (light and dark
       }),
   );
 
-  it.each(VARIANTS.map((v) => [v.name, v] as const))(
+  it.each(AXE_VARIANTS.map((v) => [v.name, v] as const))(
     'then the password form saying "You signed in again", %s, has no serious or critical violation',
     (_name, variant) =>
       withArtifacts(fresh, undefined, async (page) => {
@@ -288,7 +282,7 @@ describe('when axe checks the step-up states of the account page (light and dark
       }),
   );
 
-  it.each(VARIANTS.map((v) => [v.name, v] as const))(
+  it.each(AXE_VARIANTS.map((v) => [v.name, v] as const))(
     'then the delete dialog saying "You signed in again", %s, has no serious or critical violation',
     (_name, variant) =>
       withArtifacts(fresh, undefined, async (page) => {

@@ -8,8 +8,6 @@
  * Every request stays on 127.0.0.1: redirects are followed only while they point at the BFF itself, so a
  * redirect to `evil.example` is reported, never requested.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 
 import { parse } from 'node-html-parser';
 import pg from 'pg';
@@ -19,11 +17,9 @@ import { useForAll } from '../support/lifecycle.js';
 import { startMlflow } from '../support/mlflow.js';
 import { directExperimentPermission, mlflowAs, mlflowUser, signInStatus } from '../support/mlflow-direct.js';
 import { startMlflowCallCounter, type MlflowCallCounter } from '../support/mlflow-call-counter.js';
-import { repoRoot } from '../support/mlflow-venv.js';
-import { REQUIRED_REALM_ROLES_FOR_TESTS, startOidcProvider, type OidcServer } from '../support/oidc-provider.js';
-import { freePort } from '../support/ports.js';
+import { startReplicas, type Replicas } from '../support/replicas.js';
 import { startPostgres } from '../support/postgres.js';
-import { ApiSession, CLIENT_ID, startStack, type Stack } from '../support/stack.js';
+import { ApiSession, startStack, type Stack } from '../support/stack.js';
 import { sleep } from '../support/timing.js';
 
 const A = 'frank@example.org';
@@ -707,83 +703,17 @@ describe('with sessions in PostgreSQL', () => {
   });
 
   describe('when two BFF processes share one PostgreSQL', () => {
-    let oidc: OidcServer | undefined;
-    const replicas: Array<{ origin: string; child: ChildProcess; log: string[] }> = [];
-
-    async function startReplica(port: number, env: Record<string, string>): Promise<string> {
-      const origin = `http://127.0.0.1:${port}`;
-      const log: string[] = [];
-      const child = spawn(
-        path.join(repoRoot, 'tests/node_modules/.bin/tsx'),
-        [path.join(repoRoot, 'server/src/main.ts')],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            ...env,
-            PORT: String(port),
-            OIDC_REDIRECT_URI: `${origin}/signup/auth/callback`,
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      child.stdout.on('data', (d: Buffer) => log.push(d.toString()));
-      child.stderr.on('data', (d: Buffer) => log.push(d.toString()));
-      replicas.push({ origin, child, log });
-      let last = 'no answer';
-      for (let i = 0; i < 300; i++) {
-        const ready = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(5000) })
-          .then(async (r) => ((last = `${r.status} ${await r.text()}`), r.status))
-          .catch(() => 0);
-        if (ready === 200) return origin;
-        if (child.exitCode !== null) break;
-        await sleep(200);
-      }
-      throw new Error(
-        `the BFF replica on ${port} did not become ready (last /readyz: ${last}):\n${log.join('').slice(-3000)}`,
-      );
-    }
-
+    let replicas: Replicas | undefined;
     beforeAll(async () => {
-      const ports = [await freePort(), await freePort()];
-      oidc = await startOidcProvider({
-        clients: [
-          {
-            client_id: CLIENT_ID,
-            redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/auth/callback`),
-            post_logout_redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/`),
-          },
-        ],
-      });
-      const env = {
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        MLFLOW_HOSTNAME: mlflow().url,
-        MLFLOW_USERNAME: mlflow().adminUsername,
-        MLFLOW_PASSWORD: mlflow().adminPassword,
-        OIDC_AUTHORITY: oidc.issuer,
-        OIDC_CLIENT_ID: CLIENT_ID,
-        OIDC_SCOPE: 'openid email profile offline_access',
-        OIDC_ALLOW_INSECURE_HTTP: 'true',
-        REQUIRED_REALM_ROLES: REQUIRED_REALM_ROLES_FOR_TESTS,
-        SESSION_SECRET: 'shared-by-every-replica-0123456789abcdef',
-        SESSION_DATABASE_URL: postgres().url('replica_sessions'),
-      };
-      await Promise.all(ports.map((p) => startReplica(p, env)));
+      replicas = await startReplicas({ mlflow: mlflow(), sessionDatabaseUrl: postgres().url('replica_sessions') });
     });
-
     afterAll(async () => {
-      for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGTERM');
-      await Promise.all(
-        replicas.map((r) =>
-          r.child.exitCode !== null ? Promise.resolve() : new Promise((res) => r.child.once('exit', res)),
-        ),
-      );
-      await oidc?.stop();
+      await replicas?.stop();
     });
 
     it('when A (through one) and B (through the other) lower each other at once, then every time somebody still manages the experiment', async () => {
       await registeredSharers(); // both have MLflow accounts (the replicas share that MLflow)
-      const [one, two] = replicas.map((r) => r.origin) as [string, string];
+      const [one, two] = replicas!.origins as [string, string];
       const a = await signInAt(one, 'frank');
       const b = await signInAt(two, 'grace');
       await raceToLowerEachOther(a, b, 3, 'two-bffs');

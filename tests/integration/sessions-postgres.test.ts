@@ -3,48 +3,16 @@
  * through one real PostgreSQL. A session made through one is honoured by the other, sign-out on one ends
  * it on both, and expired sessions are neither honoured nor kept.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import pg from 'pg';
-import { repoRoot } from '../support/mlflow-venv.js';
 import { startMlflow, type MlflowServer } from '../support/mlflow.js';
-import { startOidcProvider, REQUIRED_REALM_ROLES_FOR_TESTS, type OidcServer } from '../support/oidc-provider.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
-import { freePort } from '../support/ports.js';
+import { startReplicas, type Replicas } from '../support/replicas.js';
 import { BrowserAgent } from '../support/browser-agent.js';
 
-const CLIENT_ID = 'mlflow-signup';
 let postgres: PostgresServer;
 let mlflow: MlflowServer;
-let oidc: OidcServer;
 let sessionDb: pg.Client;
-const replicas: Array<{ origin: string; child: ChildProcess; log: string[] }> = [];
-
-async function startReplica(port: number, env: Record<string, string>) {
-  const origin = `http://127.0.0.1:${port}`;
-  const log: string[] = [];
-  const child = spawn(path.join(repoRoot, 'tests/node_modules/.bin/tsx'), [path.join(repoRoot, 'server/src/main.ts')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...env,
-      PORT: String(port),
-      OIDC_REDIRECT_URI: `${origin}/signup/auth/callback`,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (d: Buffer) => log.push(d.toString()));
-  child.stderr.on('data', (d: Buffer) => log.push(d.toString()));
-  replicas.push({ origin, child, log });
-  for (let i = 0; i < 300; i++) {
-    const ready = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(5000) })
-      .then((r) => r.status)
-      .catch(() => 0);
-    if (ready === 200) return origin;
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`replica on ${port} did not become ready:\n${log.join('').slice(-3000)}`);
-}
+let replicas: Replicas;
 
 async function sessionRows(): Promise<number> {
   const r = await sessionDb.query('SELECT count(*)::int AS n FROM signup_sessions');
@@ -66,41 +34,16 @@ beforeAll(async () => {
   await sessionDb.connect();
 
   mlflow = await startMlflow();
-  const ports = [await freePort(), await freePort()];
-  oidc = await startOidcProvider({
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/auth/callback`),
-        post_logout_redirect_uris: ports.map((p) => `http://127.0.0.1:${p}/signup/`),
-      },
-    ],
+  replicas = await startReplicas({
+    mlflow,
+    sessionDatabaseUrl: postgres.url('signup_sessions'),
+    env: { SESSION_PRUNE_INTERVAL_SECONDS: '1' },
   });
-  const env = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    MLFLOW_HOSTNAME: mlflow.url,
-    MLFLOW_USERNAME: mlflow.adminUsername,
-    MLFLOW_PASSWORD: mlflow.adminPassword,
-    OIDC_AUTHORITY: oidc.issuer,
-    OIDC_CLIENT_ID: CLIENT_ID,
-    OIDC_SCOPE: 'openid email profile offline_access',
-    OIDC_ALLOW_INSECURE_HTTP: 'true',
-    REQUIRED_REALM_ROLES: REQUIRED_REALM_ROLES_FOR_TESTS,
-    SESSION_SECRET: 'shared-by-every-replica-0123456789abcdef',
-    SESSION_DATABASE_URL: postgres.url('signup_sessions'),
-    SESSION_PRUNE_INTERVAL_SECONDS: '1',
-  };
-  await Promise.all(ports.map((p) => startReplica(p, env)));
 });
 
 afterAll(async () => {
-  for (const r of replicas) r.child.kill('SIGTERM');
-  await Promise.all(
-    replicas.map((r) => new Promise((res) => (r.child.exitCode !== null ? res(null) : r.child.once('exit', res)))),
-  );
+  await replicas?.stop();
   await sessionDb?.end();
-  await oidc?.stop();
   await mlflow?.stop();
   await postgres?.stop();
 });
@@ -111,7 +54,7 @@ describe('when two replicas share PostgreSQL sessions', () => {
   });
 
   it('then a session made through one replica is honoured by the other, and sign-out on one ends it on both', async () => {
-    const [a, b] = replicas.map((r) => r.origin) as [string, string];
+    const [a, b] = replicas.origins as [string, string];
     const agent = new BrowserAgent();
     await agent.signIn(`${a}/signup/auth/login`, 'alice', 'alice-password-123');
     const viaA = await apiMe(agent, a);
@@ -132,7 +75,7 @@ describe('when two replicas share PostgreSQL sessions', () => {
   });
 
   it('then an expired session is refused by both and pruned from the table', async () => {
-    const [a, b] = replicas.map((r) => r.origin) as [string, string];
+    const [a, b] = replicas.origins as [string, string];
     const agent = new BrowserAgent();
     await agent.signIn(`${a}/signup/auth/login`, 'frank', 'frank-password-123');
     expect((await apiMe(agent, b)).status).toBe(200);

@@ -11,6 +11,14 @@ export const DESKTOP = { width: 1280, height: 800 } as const;
 /** A small phone. */
 export const MOBILE = { width: 375, height: 740 } as const;
 
+/** The colour schemes and sizes every page is checked in with axe. */
+export const AXE_VARIANTS = [
+  { name: 'light, desktop', colorScheme: 'light', viewport: DESKTOP },
+  { name: 'dark, desktop', colorScheme: 'dark', viewport: DESKTOP },
+  { name: 'light, 375 px', colorScheme: 'light', viewport: MOBILE },
+  { name: 'dark, 375 px', colorScheme: 'dark', viewport: MOBILE },
+] as const;
+
 export interface PageOptions {
   /** Default {@link DESKTOP}. */
   viewport?: { width: number; height: number };

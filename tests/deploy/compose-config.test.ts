@@ -257,7 +257,7 @@ describe('the rendered stack', () => {
       'traefik.http.middlewares.signup-moved.redirectregex.permanent': 'false',
     });
     expect(labelsOf(services.mlflow)['traefik.http.routers.mlflow.rule']).toBe('Host(`mlflow.example.org`) && !PathPrefix(`/signup`)');
-    // The health check asks the root, where the service now is.
+    // The health check asks the root's /readyz, which the BFF serves whatever BASE_PATH is.
     expect(JSON.stringify(services.signup.healthcheck.test)).toContain(`+ '/readyz')`);
     expect(JSON.stringify(services.signup.healthcheck.test)).not.toContain('BASE_PATH');
     // Everything else is the production stack.

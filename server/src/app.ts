@@ -19,17 +19,15 @@ import { createAuthRouter } from './auth/routes.js';
 import { createCurrentUser } from './auth/current-user.js';
 import type { Oidc } from './auth/oidc.js';
 import { createAccountRouter } from './account/routes.js';
-import { createAccountService } from './account/service.js';
 import { createHealthRouter, type Check } from './health/routes.js';
 import { createSpaRouter } from './spa/static.js';
 import { createPublicConfigRouter } from './public-config/routes.js';
-import type { ResourceNames } from './sharing/resource-names.js';
-import { createSharingService } from './sharing/service.js';
 import { createSharingRouter } from './sharing/routes.js';
-import type { ResourceLock } from './sharing/resource-lock.js';
 import type { MlflowClient } from './mlflow/client.js';
-import type { PermissionsApi } from './mlflow/permissions.js';
 import type { PapiClient } from './secrets/papi-client.js';
+import type { Registry } from './registry/index.js';
+import { createActivityRouter } from './activity/routes.js';
+import type { Services } from './services.js';
 import './auth/session-data.js';
 
 export interface AppDeps {
@@ -38,12 +36,10 @@ export interface AppDeps {
   mlflow: MlflowClient;
   papi: PapiClient | undefined;
   sessionStore: session.Store;
-  /** Serialises sharing changes per resource (across replicas when they share a database). */
-  resourceLock: ResourceLock;
-  /** Which MLflow resources exist, cached briefly. */
-  resourceNames: ResourceNames;
-  /** MLflow's permission API, of whichever generation the server speaks. */
-  permissions: () => Promise<PermissionsApi>;
+  /** The account registry and activity log. */
+  registry: Registry;
+  /** The account and sharing services (`services.ts`). */
+  services: Services;
   /** Extra readiness checks (the session database). */
   readinessChecks?: Record<string, () => Promise<Check>>;
 }
@@ -80,20 +76,17 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
   api.use(csrf.protect);
   api.use(createPublicConfigRouter(config, { vaultEnabled: deps.papi !== undefined }));
   const currentUser = createCurrentUser(config, deps.oidc);
-  const accounts = createAccountService({
-    mlflow: deps.mlflow,
-    permissions: deps.permissions,
-    papi: deps.papi,
-    adminUsername: config.mlflow.adminUsername,
-    logger: deps.logger,
-  });
+  const { accounts, sharing } = deps.services;
+  api.use('/me/activity', currentUser, createActivityRouter({ activity: deps.registry.activity, accounts, sharing }));
   api.use('/me', currentUser, createAccountRouter(config, accounts, csrf));
-  const sharing = createSharingService({
-    permissions: deps.permissions,
-    names: deps.resourceNames,
-    lock: deps.resourceLock,
-  });
-  api.use(createSharingRouter(sharing, currentUser));
+  api.use(
+    createSharingRouter({
+      sharing,
+      accounts,
+      currentUser,
+      canonicalUsername: async (typed) => (await deps.registry.accounts.byUsername(typed))?.username ?? typed.trim(),
+    }),
+  );
   api.use(notFoundHandler);
   base.use('/api', api);
 

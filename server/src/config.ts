@@ -4,6 +4,7 @@
  * No other module reads `process.env`; everything receives the frozen {@link Config}. Variable names of the
  * seed (Next.js) deployment are kept so that an existing `.env` keeps working.
  */
+import path from 'node:path';
 import { z } from 'zod';
 
 const MIN_PASSWORD_LENGTH = 12;
@@ -93,6 +94,14 @@ const rawSchema = z.object({
   SESSION_PRUNE_INTERVAL_SECONDS: optionalText,
   PASSWORD_MIN_LENGTH: optionalText,
   REAUTH_MAX_AGE_SECONDS: optionalText,
+
+  DATA_DIR: optionalText,
+  DATABASE_URL: optionalText,
+  ACTIVITY_RETENTION_DAYS: optionalText,
+  DEPROVISION_AFTER_DAYS: optionalText,
+  DEPROVISION_ON_INELIGIBLE: bool('DEPROVISION_ON_INELIGIBLE', false),
+  MAINTENANCE_INTERVAL_SECONDS: optionalText,
+  SUPPORT_CONTACT: optionalText,
 });
 
 type Raw = z.infer<typeof rawSchema>;
@@ -147,6 +156,23 @@ export interface Config {
    * most this many seconds old, read from the ID token's `auth_time` (OWASP ASVS 3.7.1); 0 turns it off.
    */
   reauthMaxAgeSeconds: number;
+  /**
+   * The account registry and activity log: PostgreSQL when a URL is set (several replicas share it),
+   * else an embedded SQLite file in `DATA_DIR`.
+   */
+  database: { kind: 'postgres'; url: string } | { kind: 'sqlite'; file: string };
+  /** How long activity records are kept. */
+  activityRetentionDays: number;
+  deprovision: {
+    /** Disable accounts whose bound identity has not signed in eligible for this many days; undefined: never. */
+    afterDays: number | undefined;
+    /** Disable an account at once when its bound identity signs in and is no longer eligible. */
+    onIneligible: boolean;
+  };
+  /** How often the maintenance job (deprovisioning sweep, activity pruning) runs. */
+  maintenanceIntervalSeconds: number;
+  /** Whom people contact about an account they cannot reach (an email address or a URL); shown in messages. */
+  supportContact: string | undefined;
 }
 
 export type ConfigResult = { ok: true; config: Config; warnings: string[] } | { ok: false; errors: string[] };
@@ -290,6 +316,34 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (raw.SESSION_DATABASE_URL && !/^postgres(ql)?:\/\//.test(raw.SESSION_DATABASE_URL)) {
     errors.push('SESSION_DATABASE_URL must be a postgres:// URL.');
   }
+  if (raw.DATABASE_URL && !/^postgres(ql)?:\/\//.test(raw.DATABASE_URL)) {
+    errors.push('DATABASE_URL must be a postgres:// URL (leave it unset to keep the registry in a SQLite file in DATA_DIR).');
+  }
+  // One database serves both when only one URL is set: an existing deployment with SESSION_DATABASE_URL keeps
+  // its registry beside its sessions, and a new one sets DATABASE_URL once.
+  const databaseUrl = raw.DATABASE_URL ?? raw.SESSION_DATABASE_URL;
+  const sessionDatabaseUrl = raw.SESSION_DATABASE_URL ?? raw.DATABASE_URL;
+  const dataDir = raw.DATA_DIR ?? 'data';
+  const activityRetentionDays = parseIntInRange(
+    'ACTIVITY_RETENTION_DAYS',
+    raw.ACTIVITY_RETENTION_DAYS,
+    365,
+    1,
+    36_500,
+    errors,
+  );
+  const deprovisionAfterDays =
+    raw.DEPROVISION_AFTER_DAYS === undefined || ['off', '0'].includes(raw.DEPROVISION_AFTER_DAYS.toLowerCase())
+      ? undefined
+      : parseIntInRange('DEPROVISION_AFTER_DAYS', raw.DEPROVISION_AFTER_DAYS, 0, 1, 36_500, errors);
+  const maintenanceIntervalSeconds = parseIntInRange(
+    'MAINTENANCE_INTERVAL_SECONDS',
+    raw.MAINTENANCE_INTERVAL_SECONDS,
+    3600,
+    10,
+    86_400,
+    errors,
+  );
 
   const allowedOrigins: string[] = [];
   for (const origin of splitList(raw.ALLOWED_ORIGINS)) {
@@ -340,13 +394,20 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     links: { privacyPolicyUrl: raw.PRIVACY_POLICY_URL, termsOfUseUrl: raw.TERMS_OF_USE_URL },
     session: {
       secret,
-      databaseUrl: raw.SESSION_DATABASE_URL,
+      databaseUrl: sessionDatabaseUrl,
       pruneIntervalSeconds,
       cookieSecure,
       maxAgeMs: 12 * 60 * 60 * 1000,
     },
     password: { minLength: passwordMinLength, maxLength: 256 },
     reauthMaxAgeSeconds,
+    database: databaseUrl
+      ? { kind: 'postgres', url: databaseUrl }
+      : { kind: 'sqlite', file: path.resolve(dataDir, 'registry.sqlite') },
+    activityRetentionDays,
+    deprovision: { afterDays: deprovisionAfterDays, onIneligible: raw.DEPROVISION_ON_INELIGIBLE },
+    maintenanceIntervalSeconds,
+    supportContact: raw.SUPPORT_CONTACT,
   };
   return { ok: true, config: deepFreeze(config), warnings };
 }

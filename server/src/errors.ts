@@ -89,6 +89,17 @@ export const emailMissing = () => ineligible('email_missing', 'Your sign-in prov
 export const forbidden = (message = 'You are not allowed to do this.') => new AppError(403, 'forbidden', message);
 export const serviceAccountProtected = () =>
   forbidden('This is the account this service uses to manage MLflow; it cannot be changed here.');
+export const mlflowAdminProtected = (username: string) =>
+  forbidden(
+    `${username} is an MLflow administrator account: it cannot be claimed or managed here. An operator can bind it by hand.`,
+  );
+export const claimPasswordIncorrect = (username: string) =>
+  new AppError(
+    403,
+    'claim_password_incorrect',
+    `That is not the current MLflow password of ${username}. If you no longer know it, ask an MLflow administrator to reset it.`,
+    passwordField('This is not the account’s current MLflow password.'),
+  );
 export const notAManager = () =>
   forbidden('You can only share what you manage: you need the MANAGE permission on this resource.');
 
@@ -98,6 +109,8 @@ export const unknownResourceType = (given: string, known: readonly string[]) =>
   new AppError(404, 'not_found', `Unknown resource type "${given.slice(0, 40)}"; use ${known.join(', ')}.`);
 export const notRegistered = () =>
   new AppError(404, 'not_registered', 'You have no MLflow account yet. Register first.');
+export const notClaimable = () =>
+  new AppError(404, 'not_claimable', 'There is no MLflow account with your email waiting to be claimed.');
 export const userNotRegistered = (username: string) =>
   new AppError(404, 'user_not_registered', `${username} has no MLflow account: they must register first.`);
 export const resourceNotFound = (type: string, id: string) =>
@@ -111,6 +124,19 @@ export const alreadyRegistered = () =>
     409,
     'already_registered',
     'You already have an MLflow account. Change its password on your account page instead.',
+  );
+export const claimInstead = (username: string) =>
+  new AppError(
+    409,
+    'already_registered',
+    `An MLflow account ${username} already exists for your email. Claim it with its current password instead of registering.`,
+  );
+/** Says only that the address is taken and whom to ask: nothing about the account itself. */
+export const accountOwnedByOtherIdentity = (email: string, contact: string | undefined) =>
+  new AppError(
+    409,
+    'account_owned_by_other_identity',
+    `The MLflow account for ${email} already belongs to another sign-in. If it is yours, sign out and sign in the way you did when you registered (the same provider and account). Otherwise, contact ${contact ?? 'the operator of this service'}.`,
   );
 export const lastManager = (canListCollaborators: boolean) =>
   new AppError(
@@ -141,6 +167,14 @@ export const permissionNotSupported = (permission: string) =>
     'permission_not_supported',
     `This MLflow server does not support the ${permission} permission. Choose READ, EDIT or MANAGE.`,
     [{ field: 'permission', message: `${permission} is not supported by this MLflow server.` }],
+  );
+
+// 429: too many tries.
+export const tooManyAttempts = () =>
+  new AppError(
+    429,
+    'too_many_attempts',
+    'Too many wrong passwords in a short time. Wait 15 minutes, then try again.',
   );
 
 // 5xx: an upstream failed; nothing the person did.

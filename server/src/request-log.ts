@@ -4,6 +4,7 @@
  * queries are redacted by key, and no header but the user agent is logged (never cookies, tokens or the
  * CSRF token). Health probes are not logged.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -19,9 +20,24 @@ function loggableUrl(url: string): string {
   return `${path}?${redactForLog(url.slice(q + 1), 300)}`;
 }
 
+/** A proxy's request id when it looks like one (so log lines join up across hops), else a new UUID. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Every request gets an id that is unique across replicas and restarts: it is in each log line, in the
+ * `X-Request-Id` answer header, and in the activity record of whatever the request changed.
+ */
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
 export function requestLogger(logger: Logger): RequestHandler {
   return pinoHttp({
     logger,
+    genReqId: requestId,
     autoLogging: { ignore: (req) => /\/(healthz|readyz)$/.test((req.url ?? '').split('?', 1)[0] ?? '') },
     serializers: {
       // pino-http hands over its own summary of the request, with the original under `raw`.

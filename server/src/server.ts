@@ -15,18 +15,30 @@ import { createMlflowClient } from './mlflow/client.js';
 import { createPapiClient } from './secrets/papi-client.js';
 import { createResourceLock } from './sharing/resource-lock.js';
 import { createResourceNames } from './sharing/resource-names.js';
+import { openRegistry } from './registry/index.js';
+import { createServices } from './services.js';
+import { createMaintenance, type Maintenance } from './maintenance/job.js';
 
 export interface RunningServer {
   url: string;
   server: Server;
+  /** The maintenance job (deprovisioning sweep, activity pruning), for tests to run a round at will. */
+  maintenance: Maintenance;
   close(): Promise<void>;
 }
 
-export async function startServer(
-  config: Config,
-  options: { logger?: Logger; host?: string; port?: number } = {},
-): Promise<RunningServer> {
+export interface StartOptions {
+  logger?: Logger;
+  host?: string;
+  port?: number;
+  /** The clock of the registry and the maintenance job (tests age accounts with it). */
+  now?: () => number;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
+  // First: a database that cannot be opened or migrated stops the start with a message that says so.
+  const registry = await openRegistry(config.database, options.now);
   const oidc = createOidc(config, logger);
   const sessions = createSessionStore({
     databaseUrl: config.session.databaseUrl,
@@ -42,21 +54,27 @@ export async function startServer(
   const resourceLock = createResourceLock({ databaseUrl: config.session.databaseUrl });
   const resourceNames = createResourceNames(mlflow);
   const permissions = () => mlflow.permissions((name) => resourceNames.isPrompt(name));
+  const services = createServices(config, { logger, mlflow, papi, registry, resourceLock, resourceNames, permissions });
+  const maintenance = createMaintenance({ registry, accounts: services.accounts, settings: config, logger });
+  const readinessChecks: Record<string, () => ReturnType<typeof sessions.check>> = {
+    registry: () => registry.database.check(),
+  };
+  if (sessions.kind === 'postgres') readinessChecks.sessions = () => sessions.check();
   const app = createApp(config, {
     logger,
     oidc,
     mlflow,
     papi,
     sessionStore: sessions.store,
-    resourceLock,
-    resourceNames,
-    permissions,
-    readinessChecks: sessions.kind === 'postgres' ? { sessions: () => sessions.check() } : undefined,
+    registry,
+    services,
+    readinessChecks,
   });
   // Discovery runs in the background and retries: a provider that is down must not stop the start.
   void oidc.discover();
   // Learn the MLflow permission API early; a failure here is retried on first use.
   permissions().catch(() => undefined);
+  maintenance.start();
 
   const server = app.listen(options.port ?? config.port, options.host ?? '0.0.0.0');
   await new Promise<void>((resolve, reject) => {
@@ -65,18 +83,24 @@ export async function startServer(
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
-  logger.info({ url: `${url}${config.basePath}/`, sessions: sessions.kind }, 'MLflow sign-up service listening');
+  logger.info(
+    { url: `${url}${config.basePath}/`, sessions: sessions.kind, registry: registry.database.kind },
+    'MLflow sign-up service listening',
+  );
 
   return {
     url,
     server,
+    maintenance,
     async close() {
       oidc.stop();
+      await maintenance.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await Promise.all([sessions.close(), resourceLock.close()]);
+      await registry.close();
     },
   };
 }

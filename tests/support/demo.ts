@@ -6,6 +6,8 @@
  * `DEMO_PORT` (default 3000) moves the BFF; `DEMO_MLFLOW_VERSION` picks 3.18.0 (default) or 2.21.2.
  */
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, startServer } from '../../server/src/index.js';
@@ -55,7 +57,12 @@ async function main() {
   const papi = await startPapiDouble({ issuer: oidc.issuer });
   stops.push(() => papi.stop());
 
+  // The registry lives as long as the demo's MLflow: both start empty every time.
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'mlflow-signup-demo-'));
+  stops.push(() => rm(dataDir, { recursive: true, force: true }));
+
   const result = loadConfig({
+    DATA_DIR: dataDir,
     MLFLOW_HOSTNAME: mlflow.url,
     MLFLOW_USERNAME: mlflow.adminUsername,
     MLFLOW_PASSWORD: mlflow.adminPassword,

@@ -93,6 +93,15 @@ export const accounts = {
   frank: account('frank', { email: 'frank@example.org', email_verified: true, name: 'Frank Sharer', ...BOTH }),
   /** Eligible by both; used for sharing tests. */
   grace: account('grace', { email: 'grace@example.org', email_verified: true, name: 'Grace Sharee', ...BOTH }),
+  /**
+   * Another identity (another `sub`) presenting Grace's verified email in other letters, as when an address
+   * is re-assigned or a federated provider links two home accounts to one address. Must never get her account.
+   */
+  gracie: account('gracie', { email: 'Grace@Example.org', email_verified: true, name: 'Gracie Twin', ...BOTH }),
+  /** Eligible by both; the registry tests change her email and her eligibility with `setClaims`. */
+  heidi: account('heidi', { email: 'heidi@example.org', email_verified: true, name: 'Heidi Mover', ...BOTH }),
+  /** Eligible by both; for the registry tests (deprovisioning, claims) on their own account. */
+  ivan: account('ivan', { email: 'ivan@example.org', email_verified: true, name: 'Ivan Idle', ...BOTH }),
 } satisfies Record<string, TestAccount>;
 
 export type AccountLogin = keyof typeof accounts;
@@ -114,6 +123,13 @@ export const demoAccounts: ReadonlyArray<{ login: string; password: string; desc
   { login: 'erin', password: accounts.erin.password, description: 'eligible, but no email claim' },
   { login: 'frank', password: accounts.frank.password, description: 'eligible by both (sharing)' },
   { login: 'grace', password: accounts.grace.password, description: 'eligible by both (sharing)' },
+  {
+    login: 'gracie',
+    password: accounts.gracie.password,
+    description: 'another sign-in with Grace’s email (Grace@Example.org): cannot take her account',
+  },
+  { login: 'heidi', password: accounts.heidi.password, description: 'eligible by both' },
+  { login: 'ivan', password: accounts.ivan.password, description: 'eligible by both' },
 ];
 
 export interface ClientSpec {
@@ -177,6 +193,12 @@ export interface OidcServer {
    * one. The BFF must notice that the sign-in it asked for did not happen.
    */
   ignoreReauthenticationRequests(on: boolean): void;
+  /**
+   * Changes a person's claims from now on (a claim set to `undefined` disappears), as when an address is
+   * changed or a role taken away at the provider. Tokens already issued keep the old claims; the next
+   * sign-in or refresh carries the new ones.
+   */
+  setClaims(login: string, claims: Partial<Omit<TestAccount, 'login' | 'password' | 'sub'>>): void;
 }
 
 /** One request to the token endpoint, as {@link OidcServer.tokenRequests} records it. */
@@ -356,7 +378,8 @@ function clientMetadata(spec: ClientSpec): ClientMetadata {
 export async function startOidcProvider(opts: StartOidcProviderOptions): Promise<OidcServer> {
   const port = opts.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
-  const people = opts.accounts ?? Object.values(accounts);
+  // Copies: `setClaims` changes this provider's people only, never the shared table above.
+  const people: TestAccount[] = (opts.accounts ?? Object.values(accounts)).map((a) => structuredClone(a));
   const bySub = new Map(people.map((a) => [a.sub, a]));
   const byLogin = new Map(people.map((a) => [a.login, a]));
   let accessTokenTtl = opts.accessTokenTtlSeconds ?? 600;
@@ -608,6 +631,14 @@ ${form}
     tokenRequests,
     ignoreReauthenticationRequests(on) {
       ignoreReauthentication = on;
+    },
+    setClaims(login, claims) {
+      const person = byLogin.get(login);
+      if (!person) throw new Error(`no test account ${login}`);
+      for (const [key, value] of Object.entries(claims)) {
+        if (value === undefined) delete (person as unknown as Record<string, unknown>)[key];
+        else (person as unknown as Record<string, unknown>)[key] = value;
+      }
     },
     setTokenEndpointFailure(failure) {
       tokenFailure = failure;

@@ -2,6 +2,9 @@
  * The whole system for one test file: a real MLflow, the real OpenID provider, the PAPI double and the
  * BFF itself (the production server, started in-process on a free port), wired as an operator would.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadConfig, startServer, type Config, type RunningServer } from '../../server/src/index.js';
 import { BrowserAgent } from './browser-agent.js';
@@ -37,6 +40,8 @@ export interface StackOptions {
    * pass a pino logger writing to memory; it is kept across {@link Stack.restartBff}.
    */
   logger?: Logger;
+  /** The clock of the BFF's registry and maintenance job (default `Date.now`); kept across restarts. */
+  now?: () => number;
 }
 
 export interface Stack {
@@ -54,6 +59,8 @@ export interface Stack {
   /** A person signed in through the provider's real login form, with an API client. */
   /** `login` is one of the test accounts' logins (see `accounts` in oidc-provider.ts). */
   signIn(login: string, returnTo?: string): Promise<ApiSession>;
+  /** The BFF's `DATA_DIR` (a fresh temp dir; the SQLite registry lives there unless DATABASE_URL is set). */
+  dataDir: string;
   /** Restart the BFF with other settings, keeping the other services. */
   restartBff(env?: Record<string, string | undefined>): Promise<void>;
   stop(): Promise<void>;
@@ -149,6 +156,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const papi = options.vault === false ? undefined : await startPapiDouble({ issuer: oidc.issuer });
     if (papi) started.push(() => papi.stop());
 
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'mlflow-signup-data-'));
+    started.push(() => rm(dataDir, { recursive: true, force: true }));
+
     const rule = options.rule ?? 'realm_roles';
     const baseEnv: Record<string, string | undefined> = {
       MLFLOW_HOSTNAME: mlflow.url,
@@ -168,13 +178,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       USER_CREDENTIALS_SECRETS_VO: papi ? TEST_VO : undefined,
       PRIVACY_POLICY_URL: 'https://example.org/privacy',
       TERMS_OF_USE_URL: 'https://example.org/terms',
+      DATA_DIR: dataDir,
       ...options.env,
     };
 
     const boot = async (env: Record<string, string | undefined>) => {
       const result = loadConfig(env);
       if (!result.ok) throw new Error(`test configuration refused:\n${result.errors.join('\n')}`);
-      const bff = await startServer(result.config, { logger: options.logger ?? silent, host: '127.0.0.1', port });
+      const bff = await startServer(result.config, {
+        logger: options.logger ?? silent,
+        host: '127.0.0.1',
+        port,
+        now: options.now,
+      });
       try {
         // Tests start signing in at once: wait for discovery like /readyz would. A keep-alive socket of
         // the previous server may still be pooled after a restart, so a failed fetch is simply retried.
@@ -205,6 +221,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         return current.config;
       },
       origin,
+      dataDir,
       baseUrl: `${origin}${basePath}`,
       newAgent: () => new BrowserAgent(),
       async signIn(login, returnTo) {

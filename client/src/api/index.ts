@@ -3,6 +3,7 @@ import { createApiClient, type ApiClient } from './client';
 import { noteServerDate } from './clock';
 import { navigateTo } from './navigation';
 import type {
+  ActivityPage,
   CollaboratorList,
   CollaboratorLookup,
   Grant,
@@ -40,8 +41,17 @@ export const bff = {
   config: () => client.request<PublicConfig>('GET', 'api/config'),
   me: () => client.request<Me>('GET', 'api/me'),
   register: (password: string) => client.request<Registration>('POST', 'api/me', { password }),
+  /** Takes over the unowned account with the person's email, proving its current MLflow password. */
+  claim: (password: string) => client.request<Registration>('POST', 'api/me/claim', { password }),
   changePassword: (password: string) => client.request<void>('PUT', 'api/me/password', { password }),
   deleteAccount: () => client.request<void>('DELETE', 'api/me'),
+  /**
+   * One page of the person's activity, newest first.
+   * @param page.limit entries per page (the BFF accepts 1–100, 50 when absent)
+   * @param page.before the previous page's `next_before`, for the page after it; absent for the newest
+   */
+  activity: (page: { limit?: number; before?: string | null } = {}) =>
+    client.request<ActivityPage>('GET', `api/me/activity${activityQuery(page)}`),
   logout: () => client.request<Logout>('POST', 'auth/logout'),
   resources: (type: ResourceType) =>
     client.request<ResourceList>('GET', `api/resources?type=${encodeURIComponent(type)}`),
@@ -54,6 +64,14 @@ export const bff = {
   removeCollaborator: (type: ResourceType, id: string, username: string) =>
     client.request<void>('DELETE', collaboratorPath(type, id, username)),
 };
+
+function activityQuery({ limit, before }: { limit?: number; before?: string | null }): string {
+  const query = new URLSearchParams();
+  if (limit !== undefined) query.set('limit', String(limit));
+  if (before !== undefined && before !== null) query.set('before', before);
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}
 
 /** `api/{type}/{id}`: ids are model and prompt names too, which may hold `/`, spaces or non-ASCII. */
 function resourcePath(type: ResourceType, id: string): string {

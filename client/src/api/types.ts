@@ -15,6 +15,11 @@ export interface PublicConfig {
   terms_of_use_url: string | null;
   vault_enabled: boolean;
   password_policy: PasswordPolicy;
+  /**
+   * Whom to ask for help (an email address or a web address), e.g. when the password of an account to claim
+   * is forgotten; `null` when the deployment names nobody. See `supportContact()` in `stores/config.ts`.
+   */
+  support_contact: string | null;
 }
 
 export type IneligibleCode = 'not_eligible' | 'email_missing' | 'email_not_verified';
@@ -26,10 +31,49 @@ export interface SignedInUser {
   ineligible: { code: IneligibleCode; message: string } | null;
 }
 
+/**
+ * Why and when an account was disabled: its owner had not signed in for a long time (`inactive`), or signed
+ * in without being eligible any more (`ineligible`). Its MLflow password no longer works; setting a new one
+ * (`PUT /api/me/password`) enables it again.
+ */
+export interface AccountDisabled {
+  /** An ISO timestamp. */
+  at: string;
+  reason: 'inactive' | 'ineligible';
+}
+
 export interface MlflowAccount {
   id: number;
+  /** The name to sign in to MLflow with. It stays when the email at the provider changes: never show the email instead. */
   username: string;
   is_admin: boolean;
+  /** `null` while the account works. */
+  disabled: AccountDisabled | null;
+}
+
+/**
+ * Whose the MLflow account with the person's email is (docs/api.md, "Accounts and identities"):
+ * - `owned`: bound to this sign-in;
+ * - `none`: there is none yet, `POST /api/me` creates it;
+ * - `claimable`: it exists but has no owner here yet (made by the older service or by an administrator);
+ *   `POST /api/me/claim` with its current MLflow password makes it the person's;
+ * - `owned_by_other_identity`: it belongs to another sign-in (another account at the provider, or another
+ *   provider);
+ * - `protected`: an MLflow administrator account, never claimed through this service.
+ */
+export type OwnershipStatus = 'owned' | 'none' | 'claimable' | 'owned_by_other_identity' | 'protected';
+
+export interface Ownership {
+  status: OwnershipStatus;
+  /** The MLflow username the status is about (for `none`: the one `POST /api/me` would create). */
+  username: string | null;
+  /**
+   * True when the provider now sends another email than the one the account was made for. MLflow cannot
+   * rename users, so the person keeps signing in to MLflow with `username`.
+   */
+  email_changed: boolean;
+  /** What to do and whom to contact, from the server (for `owned_by_other_identity` and `protected`). */
+  message: string | null;
 }
 
 /**
@@ -52,23 +96,70 @@ export interface Reauthentication {
   recent_until: string | null;
 }
 
+/** The Vault part of `GET /api/me`; the BFF sends `null` where it tells nothing (another sign-in's account). */
+export interface VaultState {
+  status: VaultStatus;
+}
+
 /**
  * `GET /api/me`: the signed-in person only. The password policy and the service's links are public
  * configuration, served once by `GET /api/config` ({@link PublicConfig}).
  */
 export interface Me {
   user: SignedInUser;
+  ownership: Ownership;
+  /** The account bound to this sign-in; `null` unless `ownership.status` is `owned`. */
   account: MlflowAccount | null;
-  vault: { status: VaultStatus };
+  vault: VaultState | null;
   /** `null`: the operator turned step-up off, sensitive actions need no recent sign-in. */
   reauthentication: Reauthentication | null;
   csrf_token: string;
 }
 
-/** `POST /api/me` → 201. */
+/** `POST /api/me` → 201, and `POST /api/me/claim` → 200: the account now bound to the person. */
 export interface Registration {
   account: MlflowAccount;
-  vault: { status: VaultStatus };
+  vault: VaultState | null;
+}
+
+/** What an activity entry is about. Words for each are in `activity/labels.ts`. */
+export type ActivityAction =
+  | 'register'
+  | 'claim'
+  | 'password_change'
+  | 'vault_repair'
+  | 'reenable'
+  | 'delete'
+  | 'share_grant'
+  | 'share_change'
+  | 'share_revoke'
+  | 'deprovision'
+  | 'bind'
+  | 'unbind';
+
+/** One entry of `GET /api/me/activity`. */
+export interface ActivityEntry {
+  /** Opaque; the last one of a page is what `next_before` repeats. */
+  id: string;
+  /** An ISO timestamp. */
+  at: string;
+  /** Who did it: the person (`you`), this service itself (`service`: deprovisioning, operator commands), or someone else. */
+  actor: { email: string | null; you: boolean; service: boolean };
+  /** A known {@link ActivityAction}, or whatever a newer BFF sends. */
+  action: ActivityAction | (string & {});
+  target: { type: 'account' | ResourceType; id: string; name: string | null };
+  /** The person a sharing action was about (the one given, changed or losing a permission). */
+  subject: string | null;
+  permission: EffectivePermission | null;
+  /** `ok`, or the error code the action ended with. */
+  outcome: 'ok' | (string & {});
+}
+
+/** `GET /api/me/activity`, newest first. */
+export interface ActivityPage {
+  entries: ActivityEntry[];
+  /** Pass back as `before` for the next (older) page; `null` when there is none. */
+  next_before: string | null;
 }
 
 /** `POST /auth/logout` with `Accept: application/json`. */
@@ -91,9 +182,12 @@ export type ApiErrorCode =
   | 'csrf'
   | IneligibleCode
   | 'forbidden'
+  | 'claim_password_incorrect'
   | 'not_registered'
+  | 'not_claimable'
   | 'user_not_registered'
   | 'already_registered'
+  | 'account_owned_by_other_identity'
   | 'last_manager'
   | 'resource_not_found'
   | 'grant_not_found'
@@ -103,6 +197,7 @@ export type ApiErrorCode =
   | 'validation_failed'
   | 'weak_password'
   | 'password_invalid_characters'
+  | 'too_many_attempts'
   | 'vault_failed'
   | 'vault_out_of_sync'
   | 'mlflow_unavailable'

@@ -8,17 +8,24 @@ import {
   type RouterHistory,
 } from 'vue-router';
 import { basePath } from '../api';
-import { useAccountStore, type Phase } from '../stores/account';
+import { isSignedIn, useAccountStore, type Phase } from '../stores/account';
 
 /** Who may see a page: people in one {@link Phase}, or anyone. */
-export type Access = 'signed_out' | 'ineligible' | 'unregistered' | 'registered' | 'any';
+export type Access = 'signed_out' | 'ineligible' | 'unregistered' | 'not_owner' | 'registered' | 'any';
 
 declare module 'vue-router' {
   interface RouteMeta {
     /** The page's part of `document.title`. */
     title: string;
-    access: Access;
+    /** The phase the page is for, or the phases when it serves several (the account page). */
+    access: Access | readonly Access[];
   }
+}
+
+/** Whether a page with this `access` is for people in `phase`. */
+export function admits(access: Access | readonly Access[], phase: Phase): boolean {
+  if (access === 'any') return true;
+  return typeof access === 'string' ? access === phase : access.some((one) => one === phase);
 }
 
 export const routes: RouteRecordRaw[] = [
@@ -44,13 +51,20 @@ export const routes: RouteRecordRaw[] = [
     path: '/account',
     name: 'account',
     component: () => import('../views/AccountView.vue'),
-    meta: { title: 'Your account', access: 'registered' },
+    // Also for people whose email's account is not theirs (yet): the page says so, and offers to claim it.
+    meta: { title: 'Your account', access: ['registered', 'not_owner'] },
   },
   {
     path: '/sharing',
     name: 'sharing',
     component: () => import('../views/SharingView.vue'),
     meta: { title: 'Sharing', access: 'registered' },
+  },
+  {
+    path: '/activity',
+    name: 'activity',
+    component: () => import('../views/ActivityView.vue'),
+    meta: { title: 'Activity', access: 'registered' },
   },
   {
     path: '/:pathMatch(.*)*',
@@ -70,6 +84,7 @@ export function homeFor(phase: Phase): RouteLocationRaw {
     case 'unregistered':
       return { name: 'register' };
     case 'registered':
+    case 'not_owner':
       return { name: 'account' };
     default:
       return { name: 'welcome' };
@@ -101,12 +116,11 @@ async function guard(router: Router, to: RouteLocationNormalized): Promise<true 
   const phase = account.phase;
   if (access === 'any') return true;
 
-  const signedIn = phase === 'ineligible' || phase === 'unregistered' || phase === 'registered';
-  if (!signedIn) {
+  if (!isSignedIn(phase)) {
     return access === 'signed_out' ? true : { name: 'welcome', query: { returnTo: to.fullPath } };
   }
   if (access === 'signed_out') return safeReturnTo(router, to.query.returnTo) ?? homeFor(phase);
-  return access === phase ? true : homeFor(phase);
+  return admits(access, phase) ? true : homeFor(phase);
 }
 
 /** Builds the router; tests pass a memory history. */

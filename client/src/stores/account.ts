@@ -7,7 +7,9 @@ import {
   signIn,
   type ApiError,
   type Me,
+  type Ownership,
   type Reauthentication,
+  type Registration,
   type VaultStatus,
 } from '../api';
 import { currentPath, navigateTo } from '../api/navigation';
@@ -17,15 +19,47 @@ import { currentPath, navigateTo } from '../api/navigation';
  * - `signed_out`: no session (`GET /api/me` answered 401);
  * - `unavailable`: the BFF could not tell (network failure, 5xx), see `loadError`;
  * - `ineligible`: signed in but may not register;
- * - `unregistered`: eligible, without an MLflow account;
- * - `registered`: has an MLflow account.
+ * - `unregistered`: eligible, and no MLflow account has their email yet (`ownership.status` `none`);
+ * - `not_owner`: eligible, and an MLflow account with their email exists but is not bound to their sign-in:
+ *   they may claim it (`claimable`), it is another sign-in's, or it is an administrator account;
+ * - `registered`: has an MLflow account bound to their sign-in (`owned`).
  */
-export type Phase = 'unknown' | 'signed_out' | 'unavailable' | 'ineligible' | 'unregistered' | 'registered';
+export type Phase =
+  | 'unknown'
+  | 'signed_out'
+  | 'unavailable'
+  | 'ineligible'
+  | 'unregistered'
+  | 'not_owner'
+  | 'registered';
+
+const SIGNED_IN: ReadonlySet<Phase> = new Set(['ineligible', 'unregistered', 'not_owner', 'registered']);
+
+/** Whether the BFF knows who the person is (whatever they may do). */
+export function isSignedIn(phase: Phase): boolean {
+  return SIGNED_IN.has(phase);
+}
+
+/** Ownership statuses of an account with the person's email that is not (yet) theirs. */
+const NOT_OWNER: ReadonlySet<string> = new Set(['claimable', 'owned_by_other_identity', 'protected']);
+
+function phaseOf(me: Me): Phase {
+  if (!me.user.eligible || me.user.ineligible) return 'ineligible';
+  if (NOT_OWNER.has(me.ownership.status)) return 'not_owner';
+  return me.account ? 'registered' : 'unregistered';
+}
+
+/** `ownership` once the person's own account is `account`: after registering or claiming it. */
+function ownedBy(account: Registration['account']): Ownership {
+  return { status: 'owned', username: account.username, email_changed: false, message: null };
+}
 
 /** Error codes after which the session's state on the BFF is no longer what `me` says. */
 const STATE_CHANGED = new Set([
   'already_registered',
   'not_registered',
+  'not_claimable',
+  'account_owned_by_other_identity',
   'not_eligible',
   'email_missing',
   'email_not_verified',
@@ -59,10 +93,7 @@ export const useAccountStore = defineStore('account', () => {
   let pendingLoad: Promise<void> | null = null;
 
   const phase = computed<Phase>(() => {
-    if (me.value) {
-      if (!me.value.user.eligible || me.value.user.ineligible) return 'ineligible';
-      return me.value.account ? 'registered' : 'unregistered';
-    }
+    if (me.value) return phaseOf(me.value);
     if (signedOut.value) return 'signed_out';
     if (loadError.value) return 'unavailable';
     return 'unknown';
@@ -152,8 +183,28 @@ export const useAccountStore = defineStore('account', () => {
   /** Creates the MLflow account with the chosen password (`POST /api/me`). */
   async function register(password: string): Promise<void> {
     try {
-      const created = await bff.register(password);
-      if (me.value) me.value = { ...me.value, account: created.account, vault: created.vault };
+      own(await bff.register(password));
+    } catch (e) {
+      return fail(e);
+    }
+  }
+
+  /** The account is now bound to the person: the answer of registering or claiming it. */
+  function own(answer: Registration): void {
+    if (me.value) {
+      me.value = { ...me.value, ownership: ownedBy(answer.account), account: answer.account, vault: answer.vault };
+    }
+  }
+
+  /**
+   * Takes over the unowned account with the person's email by proving its current MLflow password
+   * (`POST /api/me/claim`); with Vault, the BFF stores that password there too. A refused password
+   * (`claim_password_incorrect`, `too_many_attempts`) changes nothing here; `not_claimable` and
+   * `account_owned_by_other_identity` mean someone else moved first, and reload `me`.
+   */
+  async function claim(password: string): Promise<void> {
+    try {
+      own(await bff.claim(password));
     } catch (e) {
       return fail(e);
     }
@@ -176,7 +227,9 @@ export const useAccountStore = defineStore('account', () => {
     } catch (e) {
       return fail(e);
     }
-    if (me.value) me.value = { ...me.value, account: null };
+    if (me.value) {
+      me.value = { ...me.value, ownership: { ...me.value.ownership, status: 'none' }, account: null };
+    }
     await load();
   }
 
@@ -199,8 +252,11 @@ export const useAccountStore = defineStore('account', () => {
     phase,
     loadError: computed(() => loadError.value),
     user: computed(() => me.value?.user ?? null),
+    /** Whose the MLflow account with the person's email is; null until `GET /api/me` answered. */
+    ownership: computed(() => me.value?.ownership ?? null),
     account: computed(() => me.value?.account ?? null),
-    vaultStatus: computed<VaultStatus>(() => me.value?.vault.status ?? 'disabled'),
+    /** `disabled` also when the BFF tells nothing about Vault (`vault: null`). */
+    vaultStatus: computed<VaultStatus>(() => me.value?.vault?.status ?? 'disabled'),
     /**
      * Whether changing the password or deleting the account needs a recent sign-in, and until when the
      * current one counts (`null`: step-up is off). Compare with the clock through {@link signInIsRecent}
@@ -210,6 +266,7 @@ export const useAccountStore = defineStore('account', () => {
     load,
     ensureLoaded,
     register,
+    claim,
     changePassword,
     deleteAccount,
     signOut,

@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import type { Me, PublicConfig } from '../api/types';
+import type { ActivityEntry, Me, Ownership, OwnershipStatus, PublicConfig } from '../api/types';
 
 /** One request the code under test made. */
 export interface RecordedCall {
@@ -60,14 +60,59 @@ export function fakeBff(routes: Record<string, Route | Response>) {
   };
 }
 
-/** A `GET /api/me` answer; override what the test is about. */
+/**
+ * A `GET /api/me` answer; override what the test is about. Unless given, `ownership` agrees with `account`:
+ * `owned` with an account, `none` with `account: null`.
+ */
 export function meFixture(overrides: Partial<Me> = {}): Me {
+  const account = 'account' in overrides ? (overrides.account ?? null) : accountFixture();
   return {
     user: { email: 'ada@example.org', name: 'Ada Lovelace', eligible: true, ineligible: null },
-    account: { id: 3, username: 'ada@example.org', is_admin: false },
+    ownership: ownershipFixture(account ? 'owned' : 'none'),
+    account,
     vault: { status: 'in_sync' },
     reauthentication: null,
     csrf_token: 'csrf-123',
+    ...overrides,
+  };
+}
+
+/** `GET /api/me`'s `account`; override what the test is about. */
+export function accountFixture(overrides: Partial<NonNullable<Me['account']>> = {}): NonNullable<Me['account']> {
+  return { id: 3, username: 'ada@example.org', is_admin: false, disabled: null, ...overrides };
+}
+
+/** `GET /api/me`'s `ownership` with this status; override what the test is about. */
+export function ownershipFixture(status: OwnershipStatus, overrides: Partial<Ownership> = {}): Ownership {
+  return { status, username: 'ada@example.org', email_changed: false, message: null, ...overrides };
+}
+
+/**
+ * A `GET /api/me` answer for someone whose email's MLflow account is not theirs (yet): no account, and the
+ * Vault status only where the BFF still tells it.
+ */
+export function notOwnerMeFixture(
+  status: Extract<OwnershipStatus, 'claimable' | 'owned_by_other_identity' | 'protected'>,
+  message: string | null = null,
+): Me {
+  return meFixture({
+    ownership: ownershipFixture(status, { message }),
+    account: null,
+    vault: status === 'owned_by_other_identity' ? null : { status: 'missing' },
+  });
+}
+
+/** One entry of `GET /api/me/activity`; override what the test is about. */
+export function activityEntryFixture(overrides: Partial<ActivityEntry> = {}): ActivityEntry {
+  return {
+    id: '42',
+    at: '2026-11-30T12:00:00.000Z',
+    actor: { email: 'ada@example.org', you: true, service: false },
+    action: 'password_change',
+    target: { type: 'account', id: '3', name: 'ada@example.org' },
+    subject: null,
+    permission: null,
+    outcome: 'ok',
     ...overrides,
   };
 }
@@ -94,6 +139,7 @@ export function configFixture(overrides: Partial<PublicConfig> = {}): PublicConf
     terms_of_use_url: null,
     vault_enabled: true,
     password_policy: { min_length: 12, max_length: 256 },
+    support_contact: null,
     ...overrides,
   };
 }

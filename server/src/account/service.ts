@@ -1,32 +1,57 @@
 /**
- * The MLflow account lifecycle, with Vault (through PAPI) kept in step.
+ * The MLflow account lifecycle, owned by one sign-in, with Vault (through PAPI) kept in step and every
+ * change in the activity log.
+ *
+ * Ownership: every action first asks the registry which account this identity owns (see `ownership.ts`);
+ * an account bound to another identity is never touched, and one made before the registry is taken over
+ * only by proving its MLflow password (or a Vault copy that signs in).
  *
  * Ordering is chosen so that a failure never leaves a silent divergence:
- * - register: MLflow first, then Vault; a failed Vault write deletes the new MLflow user again.
+ * - register: MLflow first, then the binding, then Vault; a failed Vault write deletes the new MLflow user
+ *   and the binding again.
  * - change password: MLflow first, then Vault; a failed Vault write is reported (`vault_out_of_sync`) and
  *   repaired by submitting the password again.
- * - delete: Vault first, then MLflow; a failed Vault delete changes nothing.
+ * - delete: Vault first, then MLflow, then the binding; a failed Vault delete changes nothing.
  *
- * Cost: reading the account is one MLflow call, with the Vault read alongside it. Whether the Vault copy
- * signs in to MLflow is one more call, so its answer is remembered per user and secret content, and
+ * Cost: reading an owned account is one MLflow call, with the Vault read alongside it. Whether the Vault
+ * copy signs in to MLflow is one more call, so its answer is remembered per user and secret content, and
  * forgotten whenever this service changes the account.
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { notRegistered, serviceAccountProtected } from '../errors.js';
+import {
+  accountOwnedByOtherIdentity,
+  alreadyRegistered,
+  claimInstead,
+  claimPasswordIncorrect,
+  mlflowAdminProtected,
+  notClaimable,
+  notRegistered,
+  serviceAccountProtected,
+  tooManyAttempts,
+} from '../errors.js';
 import { papiFailure } from '../secrets/errors.js';
 import { describeForLog } from '../http.js';
 import type { MlflowClient, MlflowUser } from '../mlflow/client.js';
 import type { PermissionsApi } from '../mlflow/permissions.js';
 import type { PapiClient, StoredCredentials } from '../secrets/papi-client.js';
+import type { Actor, ActivityLog } from '../registry/activity.js';
+import type { AccountBinding, AccountRegistry } from '../registry/accounts.js';
+import { usernameKey } from '../registry/accounts.js';
+import { createAudit } from '../registry/audit.js';
+import { createDeprovisioning } from './deprovision.js';
+import { resolveOwnership, type Ownership, type PersonRef } from './ownership.js';
 
 export type VaultStatus = 'disabled' | 'in_sync' | 'out_of_sync' | 'missing' | 'unavailable';
 
-export interface AccountOwner {
-  /** The verified email: the MLflow username. */
-  email: string;
+/** The signed-in person as an account owner. */
+export interface Person extends PersonRef {
   /** The person's own access token, for PAPI. */
   accessToken: string;
+  /** Eligible now; false when only the operator's rule refuses them (they are still identified). */
+  eligible: boolean;
+  /** Ties the activity record to the request's log lines. */
+  requestId?: string;
 }
 
 interface Logger {
@@ -39,31 +64,86 @@ export interface AccountServiceDeps {
   /** Needed to delete a user on MLflow 2.x, which refuses while the user still holds grants. */
   permissions: () => Promise<Pick<PermissionsApi, 'releaseGrants'>>;
   papi: PapiClient | undefined;
+  accounts: AccountRegistry;
+  activity: Pick<ActivityLog, 'record' | 'failuresSince'>;
   adminUsername: string;
   logger: Logger;
+  /** Disable an account at once when its owner signs in ineligible. */
+  deprovisionOnIneligible?: boolean;
+  /** Whom people ask about an account that belongs to another sign-in. */
+  supportContact?: string;
+  now?: () => number;
   /** How long a successful check of the Vault copy is trusted without asking MLflow again. */
   vaultCheckTtlMs?: number;
 }
+
+/** Wrong claim passwords allowed per identity in {@link CLAIM_WINDOW_MS}: MLflow passwords are not guessed here. */
+const CLAIM_ATTEMPTS = 5;
+const CLAIM_WINDOW_MS = 15 * 60_000;
+/** Seeing an owner eligible is written down at most this often: a page load is not a database write. */
+const SEEN_ELIGIBLE_EVERY_MS = 10 * 60_000;
 
 /** Identifies a secret's content without keeping it: the remembered check is keyed by this. */
 const fingerprint = (c: StoredCredentials) =>
   createHash('sha256').update(`${c.username}\0${c.password}`).digest('base64url');
 
+const actorOf = (person: Person): Actor => ({ issuer: person.issuer, subject: person.subject, email: person.email });
+const accountTarget = (username: string) => ({ type: 'account', id: username });
+
+export interface AccountStatus {
+  ownership: Ownership;
+  account: MlflowUser | null;
+  vault: VaultStatus | null;
+}
+
 export function createAccountService(deps: AccountServiceDeps) {
-  const { mlflow, papi, logger } = deps;
+  const { mlflow, papi, logger, accounts } = deps;
+  const now = deps.now ?? Date.now;
+  const audit = createAudit(deps.activity, logger);
   const vaultChecks = new LRUCache<string, { fingerprint: string; signsIn: boolean }>({
     max: 10_000,
     ttl: deps.vaultCheckTtlMs ?? 10 * 60_000,
   });
+  const deprovisioning = createDeprovisioning({
+    mlflow,
+    papi,
+    accounts,
+    audit,
+    logger,
+    forget: (username) => vaultChecks.delete(username),
+  });
+  const ownershipDeps = { registry: accounts, mlflow, adminUsername: deps.adminUsername };
 
   /** The service's own admin account is never managed through this API, whoever signs in. */
-  function guardServiceAccount(email: string) {
-    if (email.toLowerCase() === deps.adminUsername.toLowerCase()) throw serviceAccountProtected();
+  function guardServiceAccount(username: string) {
+    if (usernameKey(username) === usernameKey(deps.adminUsername)) throw serviceAccountProtected();
   }
 
-  async function readVault(owner: AccountOwner): Promise<StoredCredentials | null | 'unavailable'> {
+  /** The refusal for an ownership that is not this person's account. */
+  function refusal(ownership: Exclude<Ownership, { status: 'owned' }>, person: Person) {
+    switch (ownership.status) {
+      case 'owned_by_other_identity':
+        return accountOwnedByOtherIdentity(person.email, deps.supportContact);
+      case 'protected':
+        return usernameKey(ownership.username) === usernameKey(deps.adminUsername)
+          ? serviceAccountProtected()
+          : mlflowAdminProtected(ownership.username);
+      default:
+        return notRegistered();
+    }
+  }
+
+  /** The binding of the account this person owns, or the refusal that says why there is none. */
+  async function ownedBinding(person: Person): Promise<AccountBinding> {
+    const ownership = await resolveOwnership(ownershipDeps, person);
+    if (ownership.status !== 'owned') throw refusal(ownership, person);
+    guardServiceAccount(ownership.binding.username);
+    return ownership.binding;
+  }
+
+  async function readVault(person: Person): Promise<StoredCredentials | null | 'unavailable'> {
     try {
-      return await papi!.readCredentials(owner.accessToken);
+      return await papi!.readCredentials(person.accessToken);
     } catch (err) {
       logger.warn({ err: describeForLog(err) }, 'reading the Vault secret failed');
       return 'unavailable';
@@ -95,74 +175,222 @@ export function createAccountService(deps: AccountServiceDeps) {
     return ok === 'unavailable' ? 'unavailable' : ok ? 'in_sync' : 'out_of_sync';
   }
 
-  async function writeVault(owner: AccountOwner, password: string): Promise<void> {
-    await papi!.writeCredentials(owner.accessToken, { username: owner.email, password });
+  async function writeVault(person: Person, username: string, password: string): Promise<void> {
+    await papi!.writeCredentials(person.accessToken, { username, password });
+  }
+
+  /**
+   * What visiting the account page means for an owned account: the deprovisioning clock restarts when
+   * the owner is eligible; with DEPROVISION_ON_INELIGIBLE an ineligible owner's account is disabled now;
+   * a Vault copy a sweep could not remove (it needs the owner's token) is removed now.
+   */
+  async function onOwnerVisit(binding: AccountBinding, person: Person): Promise<AccountBinding> {
+    let current = binding;
+    if (person.eligible) {
+      if (now() - binding.last_eligible_at >= SEEN_ELIGIBLE_EVERY_MS || binding.email !== person.email) {
+        await accounts.sawEligible(binding.username, person.email);
+      }
+    } else if (deps.deprovisionOnIneligible && binding.disabled_at === null) {
+      await deprovisioning.disable(binding, 'ineligible', { accessToken: person.accessToken, requestId: person.requestId });
+      current = (await accounts.byIdentity(person)) ?? binding;
+    }
+    if (current.vault_cleanup_pending && papi) {
+      try {
+        await papi.deleteCredentials(person.accessToken);
+        await accounts.vaultCleaned(current.username);
+      } catch (err) {
+        logger.warn({ err: describeForLog(err) }, 'removing the Vault copy of a disabled account failed; retried next visit');
+      }
+    }
+    return current;
+  }
+
+  /**
+   * A Vault copy that signs in to the unowned account proves ownership as well as typing the password:
+   * deployments with Vault upgrade without anyone filling in the claim form.
+   */
+  async function claimThroughVault(person: Person, account: MlflowUser): Promise<AccountBinding | undefined> {
+    const stored = await readVault(person);
+    if (stored === 'unavailable' || !stored || stored.username !== account.username) return undefined;
+    if ((await signsIn(stored)) !== true) return undefined;
+    if (!(await accounts.bind(person, account.username, 'vault'))) return undefined;
+    await audit.write({
+      actor: actorOf(person),
+      action: 'claim',
+      target: accountTarget(account.username),
+      outcome: 'ok',
+      requestId: person.requestId,
+    });
+    return accounts.byIdentity(person);
   }
 
   return {
     vaultEnabled: papi !== undefined,
 
-    /** The account and the state of its Vault copy: one MLflow call when the copy was checked before. */
-    async status(owner: AccountOwner): Promise<{ account: MlflowUser | null; vault: VaultStatus }> {
-      if (!papi) return { account: await mlflow.getUser(owner.email), vault: 'disabled' };
-      const [account, stored] = await Promise.all([mlflow.getUser(owner.email), readVault(owner)]);
-      return { account, vault: await vaultStatus(account, stored) };
+    /**
+     * The account this person owns (or could), and the state of its Vault copy. One MLflow call for an
+     * owned account whose Vault copy was checked before; nothing about an account owned by someone else.
+     */
+    async status(person: Person): Promise<AccountStatus> {
+      let ownership = await resolveOwnership(ownershipDeps, person);
+      if (ownership.status === 'claimable' && papi && person.eligible) {
+        const binding = await claimThroughVault(person, ownership.account);
+        if (binding) ownership = { status: 'owned', binding };
+      }
+      if (ownership.status !== 'owned') {
+        const vault = ownership.status === 'none' ? (papi ? 'missing' : 'disabled') : null;
+        return { ownership, account: null, vault };
+      }
+      const binding = await onOwnerVisit(ownership.binding, person);
+      ownership = { status: 'owned', binding };
+      if (!papi) {
+        const account = await mlflow.getUser(binding.username);
+        return account
+          ? { ownership, account, vault: 'disabled' }
+          : { ownership: { status: 'none', username: binding.username }, account: null, vault: 'disabled' };
+      }
+      const [account, stored] = await Promise.all([mlflow.getUser(binding.username), readVault(person)]);
+      // Deleted in MLflow by an admin: this identity may register the same username again.
+      if (!account) return { ownership: { status: 'none', username: binding.username }, account: null, vault: 'missing' };
+      return { ownership, account, vault: await vaultStatus(account, stored) };
     },
 
-    async register(owner: AccountOwner, password: string): Promise<{ account: MlflowUser; vault: VaultStatus }> {
-      guardServiceAccount(owner.email);
-      vaultChecks.delete(owner.email);
-      // MLflow itself refuses an existing username (409 already_registered), so no look-up first.
-      const account = await mlflow.createUser(owner.email, password);
-      if (!papi) return { account, vault: 'disabled' };
-      try {
-        await writeVault(owner, password);
-      } catch (err) {
-        logger.warn({ err: describeForLog(err) }, 'storing credentials in Vault failed; removing the new MLflow user');
-        try {
-          await mlflow.deleteUser(owner.email);
-        } catch (rollbackErr) {
-          logger.error(
-            { err: describeForLog(rollbackErr), username: owner.email },
-            'rollback failed: MLflow user left without a Vault copy',
-          );
+    async register(person: Person, password: string): Promise<{ account: MlflowUser; vault: VaultStatus }> {
+      const ownership = await resolveOwnership(ownershipDeps, person);
+      let username: string;
+      let bound = false;
+      if (ownership.status === 'owned') {
+        // Bound, but the MLflow user is gone (an admin deleted it): the same username is made again.
+        if (await mlflow.getUser(ownership.binding.username)) throw alreadyRegistered();
+        username = ownership.binding.username;
+        bound = true;
+      } else if (ownership.status === 'none') {
+        username = ownership.username;
+      } else if (ownership.status === 'claimable') {
+        throw claimInstead(ownership.account.username);
+      } else {
+        throw refusal(ownership, person);
+      }
+      guardServiceAccount(username);
+      return audit.run({ actor: actorOf(person), action: 'register', target: accountTarget(username), requestId: person.requestId }, async () => {
+        vaultChecks.delete(username);
+        // MLflow itself refuses an existing username (409 already_registered), so no look-up first.
+        const account = await mlflow.createUser(username, password);
+        if (!bound && !(await accounts.bind(person, username, 'registration'))) {
+          // Another identity bound this username between our look-up and now: it is theirs.
+          await mlflow.deleteUser(username).catch(() => undefined);
+          throw accountOwnedByOtherIdentity(person.email, deps.supportContact);
         }
-        throw papiFailure(err, 'register');
-      }
-      return { account, vault: 'in_sync' };
-    },
-
-    async changePassword(owner: AccountOwner, password: string): Promise<void> {
-      guardServiceAccount(owner.email);
-      vaultChecks.delete(owner.email);
-      if (!(await mlflow.getUser(owner.email))) throw notRegistered();
-      await mlflow.updatePassword(owner.email, password);
-      if (!papi) return;
-      try {
-        await writeVault(owner, password);
-      } catch (err) {
-        throw papiFailure(err, 'change-password');
-      }
-    },
-
-    async deleteAccount(owner: AccountOwner): Promise<void> {
-      guardServiceAccount(owner.email);
-      vaultChecks.delete(owner.email);
-      const account = await mlflow.getUser(owner.email);
-      if (papi) {
+        if (!papi) return { account, vault: 'disabled' as const };
         try {
-          await papi.deleteCredentials(owner.accessToken);
+          await writeVault(person, username, password);
+        } catch (err) {
+          logger.warn({ err: describeForLog(err) }, 'storing credentials in Vault failed; removing the new MLflow user');
+          try {
+            await mlflow.deleteUser(username);
+            if (!bound) await accounts.remove(username);
+          } catch (rollbackErr) {
+            logger.error(
+              { err: describeForLog(rollbackErr), username },
+              'rollback failed: MLflow user left without a Vault copy',
+            );
+          }
+          throw papiFailure(err, 'register');
+        }
+        return { account, vault: 'in_sync' as const };
+      });
+    },
+
+    /** Takes over an account made before the registry, by proving its current MLflow password. */
+    async claim(person: Person, password: string): Promise<{ account: MlflowUser; vault: VaultStatus }> {
+      const ownership = await resolveOwnership(ownershipDeps, person);
+      if (ownership.status === 'owned') throw alreadyRegistered();
+      if (ownership.status === 'none') throw notClaimable();
+      if (ownership.status !== 'claimable') throw refusal(ownership, person);
+      const { account } = ownership;
+      if ((await deps.activity.failuresSince(person, 'claim', now() - CLAIM_WINDOW_MS)) >= CLAIM_ATTEMPTS) {
+        throw tooManyAttempts();
+      }
+      const entry = { actor: actorOf(person), action: 'claim' as const, target: accountTarget(account.username), requestId: person.requestId };
+      const claimed = await audit.run(entry, async () => {
+        const check = await mlflow.checkCredentials(account.username, password);
+        if (!check.ok) throw claimPasswordIncorrect(account.username);
+        if (!(await accounts.bind(person, account.username, 'claim'))) {
+          throw accountOwnedByOtherIdentity(person.email, deps.supportContact);
+        }
+        return account;
+      });
+      if (!papi) return { account: claimed, vault: 'disabled' };
+      vaultChecks.delete(claimed.username);
+      try {
+        await writeVault(person, claimed.username, password);
+        return { account: claimed, vault: 'in_sync' };
+      } catch (err) {
+        // The claim stands (MLflow proved it); the page offers to repair the Vault copy.
+        logger.warn({ err: describeForLog(err) }, 'storing credentials in Vault after a claim failed');
+        return { account: claimed, vault: 'out_of_sync' };
+      }
+    },
+
+    /** Sets a new password; on a disabled account this enables it again. */
+    async changePassword(person: Person, password: string): Promise<void> {
+      const binding = await ownedBinding(person);
+      const { username } = binding;
+      const repairing = vaultChecks.get(username)?.signsIn === false;
+      const action = binding.disabled_at !== null ? 'reenable' : repairing ? 'vault_repair' : 'password_change';
+      await audit.run({ actor: actorOf(person), action, target: accountTarget(username), requestId: person.requestId }, async () => {
+        vaultChecks.delete(username);
+        if (!(await mlflow.getUser(username))) throw notRegistered();
+        await mlflow.updatePassword(username, password);
+        if (binding.disabled_at !== null) await accounts.markEnabled(username);
+        if (!papi) return;
+        try {
+          await writeVault(person, username, password);
+        } catch (err) {
+          throw papiFailure(err, 'change-password');
+        }
+      });
+    },
+
+    async deleteAccount(person: Person): Promise<void> {
+      const ownership = await resolveOwnership(ownershipDeps, person);
+      if (ownership.status === 'none' && papi) {
+        // No account, but perhaps a Vault copy of an old one: it is the person's own secret, removed again.
+        try {
+          await papi.deleteCredentials(person.accessToken);
         } catch (err) {
           throw papiFailure(err, 'delete');
         }
+        return;
       }
-      if (!account) {
-        if (papi) return;
-        throw notRegistered();
-      }
-      await (await deps.permissions()).releaseGrants(owner.email);
-      await mlflow.deleteUser(owner.email);
+      if (ownership.status !== 'owned') throw refusal(ownership, person);
+      guardServiceAccount(ownership.binding.username);
+      const { username } = ownership.binding;
+      await audit.run({ actor: actorOf(person), action: 'delete', target: accountTarget(username), requestId: person.requestId }, async () => {
+        vaultChecks.delete(username);
+        const account = await mlflow.getUser(username);
+        if (papi) {
+          try {
+            await papi.deleteCredentials(person.accessToken);
+          } catch (err) {
+            throw papiFailure(err, 'delete');
+          }
+        }
+        if (account) {
+          await (await deps.permissions()).releaseGrants(username);
+          await mlflow.deleteUser(username);
+        }
+        await accounts.remove(username);
+      });
     },
+
+    /** The MLflow username this person acts as when sharing: only the account bound to their sign-in. */
+    async actingUsername(person: Person): Promise<string> {
+      return (await ownedBinding(person)).username;
+    },
+
+    /** For the maintenance job: disables an account whose owner has not been seen eligible for long. */
+    disableInactive: (binding: AccountBinding) => deprovisioning.disable(binding, 'inactive', {}),
   };
 }
 

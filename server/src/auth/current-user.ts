@@ -19,6 +19,8 @@ import { sessionStep } from '../security/session.js';
 const EXPIRY_MARGIN_MS = 30_000;
 
 export interface Identity {
+  /** The provider that signed the person in (`iss`): with `sub`, who owns an account. */
+  issuer: string;
   sub: string;
   claims: Claims;
   eligibility: Eligibility;
@@ -89,6 +91,7 @@ export function createCurrentUser(config: Config, oidc: Oidc): RequestHandler {
         config.eligibility.requireVerifiedEmail,
       );
       req.identity = {
+        issuer: user.issuer,
         sub: user.sub,
         claims: user.claims,
         eligibility,

@@ -12,6 +12,7 @@ export function createPublicConfigRouter(config: Config, facts: { vaultEnabled: 
     privacy_policy_url: config.links.privacyPolicyUrl ?? null,
     terms_of_use_url: config.links.termsOfUseUrl ?? null,
     vault_enabled: facts.vaultEnabled,
+    support_contact: config.supportContact ?? null,
     password_policy: { min_length: config.password.minLength, max_length: config.password.maxLength },
   };
   router.get('/config', (_req, res) => {

@@ -1,8 +1,9 @@
 /** `/api/resources` and `/api/{type}/{id}/collaborators[/{username}]`. See docs/api.md. */
 import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
-import { ineligible, unknownResourceType } from '../errors.js';
-import { identityOf } from '../auth/current-user.js';
+import { unknownResourceType } from '../errors.js';
+import { personOf } from '../account/person.js';
+import type { AccountService } from '../account/service.js';
 import { parseBody, parseField } from '../validation.js';
 import { PERMISSIONS, RESOURCE_TYPES, type ResourceType } from '../mlflow/permissions.js';
 import { presentCapabilities, presentCollaborator, presentResource } from './present.js';
@@ -15,11 +16,13 @@ const permissionBody = z.object({
   permission: z.enum(PERMISSIONS, { error: `permission must be one of ${PERMISSIONS.join(', ')}.` }),
 });
 
-/** Sharing needs an eligible person with a verified email: the same bar as changing the password. */
-function actorOf(req: Request): Actor {
-  const { eligibility } = identityOf(req);
-  if (!eligibility.eligible) throw ineligible(eligibility.code, eligibility.message);
-  return { username: eligibility.email };
+export interface SharingRouterDeps {
+  sharing: SharingService;
+  /** Which account the signed-in person acts as: only the one bound to their sign-in. */
+  accounts: Pick<AccountService, 'actingUsername'>;
+  /** A username as MLflow spells it, found whatever the letter case it was typed in. */
+  canonicalUsername(typed: string): Promise<string>;
+  currentUser: express.RequestHandler;
 }
 
 function target(req: Request): { type: ResourceType; id: string } {
@@ -28,14 +31,26 @@ function target(req: Request): { type: ResourceType; id: string } {
   return { type, id: parseField(idSchema, req.params.id, 'id') };
 }
 
-const collaboratorName = (req: Request) => parseField(usernameSchema, req.params.username, 'username');
-
-export function createSharingRouter(sharing: SharingService, currentUser: express.RequestHandler): Router {
+export function createSharingRouter(deps: SharingRouterDeps): Router {
+  const { sharing, currentUser } = deps;
   const router = express.Router();
+
+  /** Sharing needs an eligible person acting as the account bound to their sign-in. */
+  async function actorOf(req: Request): Promise<Actor> {
+    const person = personOf(req, 'eligible');
+    return {
+      username: await deps.accounts.actingUsername(person),
+      identity: { issuer: person.issuer, subject: person.subject, email: person.email },
+      requestId: person.requestId,
+    };
+  }
+
+  const collaboratorName = (req: Request) =>
+    deps.canonicalUsername(parseField(usernameSchema, req.params.username, 'username'));
 
   router.get('/resources', currentUser, async (req, res) => {
     const type = parseField(typeSchema, req.query.type, 'type');
-    const actor = actorOf(req);
+    const actor = await actorOf(req);
     const [capabilities, resources] = await Promise.all([sharing.capabilities(), sharing.listResources(actor, type)]);
     res
       .set('Cache-Control', 'no-store')
@@ -44,13 +59,13 @@ export function createSharingRouter(sharing: SharingService, currentUser: expres
 
   router.get('/:type/:id/collaborators', currentUser, async (req, res) => {
     const { type, id } = target(req);
-    const collaborators = await sharing.listCollaborators(actorOf(req), type, id);
+    const collaborators = await sharing.listCollaborators(await actorOf(req), type, id);
     res.set('Cache-Control', 'no-store').json({ collaborators: collaborators.map(presentCollaborator) });
   });
 
   router.get('/:type/:id/collaborators/:username', currentUser, async (req, res) => {
     const { type, id } = target(req);
-    const found = await sharing.getCollaborator(actorOf(req), type, id, collaboratorName(req));
+    const found = await sharing.getCollaborator(await actorOf(req), type, id, await collaboratorName(req));
     res.set('Cache-Control', 'no-store').json({
       username: found.username,
       permission: found.permission,
@@ -60,15 +75,15 @@ export function createSharingRouter(sharing: SharingService, currentUser: expres
 
   router.put('/:type/:id/collaborators/:username', currentUser, async (req, res) => {
     const { type, id } = target(req);
-    const username = collaboratorName(req);
+    const username = await collaboratorName(req);
     const { permission } = parseBody(req, permissionBody);
-    const result = await sharing.setCollaborator(actorOf(req), type, id, username, permission);
+    const result = await sharing.setCollaborator(await actorOf(req), type, id, username, permission);
     res.status(result.created ? 201 : 200).json({ username: result.username, permission: result.permission });
   });
 
   router.delete('/:type/:id/collaborators/:username', currentUser, async (req, res) => {
     const { type, id } = target(req);
-    await sharing.removeCollaborator(actorOf(req), type, id, collaboratorName(req));
+    await sharing.removeCollaborator(await actorOf(req), type, id, await collaboratorName(req));
     res.status(204).end();
   });
 

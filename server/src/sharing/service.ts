@@ -26,6 +26,9 @@ import {
   type ResourceType,
   type UserAccess,
 } from '../mlflow/permissions.js';
+import { AppError } from '../errors.js';
+import type { Action, Actor as ActivityActor } from '../registry/activity.js';
+import type { Audit } from '../registry/audit.js';
 import type { ResourceNames } from './resource-names.js';
 import type { ResourceLock } from './resource-lock.js';
 import {
@@ -40,14 +43,19 @@ import {
 } from './rules.js';
 
 export interface Actor {
-  /** The signed-in person's MLflow username (their verified email). */
+  /** The MLflow username of the account bound to the signed-in identity. */
   username: string;
+  /** Who they are, for the activity log. */
+  identity: ActivityActor;
+  requestId?: string;
 }
 
 export interface SharingDeps {
   permissions: () => Promise<PermissionsApi>;
   names: ResourceNames;
   lock: ResourceLock;
+  /** Records every grant change, and every refused attempt, in the activity log. */
+  audit: Pick<Audit, 'write'>;
 }
 
 /** What one action needs to know about the people involved, read in as few MLflow calls as possible. */
@@ -98,7 +106,50 @@ export function createSharingService(deps: SharingDeps) {
     throw lastManager(api.canListCollaborators);
   }
 
+  /**
+   * Runs a grant change and records it, refused or done. The action is known only once the current grant
+   * has been read (a grant or a change), so `run` reports it.
+   */
+  async function recorded<T>(
+    actor: Actor,
+    change: { type: ResourceType; id: string; username: string; permission: Permission | null; action: Action },
+    run: () => Promise<{ result: T; action: Action }>,
+  ): Promise<T> {
+    const entry = async (action: Action, outcome: string) => {
+      const name = change.type === 'experiment' ? ((await names.find(change.type, change.id).catch(() => null))?.name ?? null) : null;
+      await deps.audit.write({
+        actor: actor.identity,
+        action,
+        target: { type: change.type, id: change.id, name },
+        subject: change.username,
+        permission: change.permission,
+        outcome,
+        requestId: actor.requestId,
+      });
+    };
+    try {
+      const { result, action } = await run();
+      await entry(action, 'ok');
+      return result;
+    } catch (err) {
+      await entry(change.action, err instanceof AppError ? err.code : 'internal_error');
+      throw err;
+    }
+  }
+
   return {
+    /** The resources the person may manage (not patterns): whose activity they may read. One MLflow call. */
+    async managedResources(actor: Actor): Promise<Array<{ type: ResourceType; id: string }>> {
+      const api = await deps.permissions();
+      const access = await api.userAccess(actor.username);
+      if (!access) return [];
+      return (['experiment', 'registered_model', 'prompt'] as const).flatMap((type) =>
+        heldResources(access, type)
+          .filter((r) => r.canManage && !r.pattern)
+          .map((r) => ({ type, id: r.id })),
+      );
+    },
+
     async capabilities() {
       const api = await deps.permissions();
       return {
@@ -153,25 +204,31 @@ export function createSharingService(deps: SharingDeps) {
 
     /** Creates or changes `username`'s direct grant; `created` tells which. */
     async setCollaborator(actor: Actor, type: ResourceType, id: string, username: string, permission: Permission) {
-      const api = await deps.permissions();
-      if (!api.supports(permission)) throw permissionNotSupported(permission);
-      return deps.lock.run(`${type}:${id}`, async () => {
-        const involved = await authorize(api, actor, type, id, username);
-        const current: EffectivePermission | null = directPermission(involved.target!, type, id);
-        if (current === 'MANAGE' && permission !== 'MANAGE') ensureAnotherManager(api, involved, type, id, username);
-        await api.setPermission(username, type, id, permission, current);
-        return { username, permission, created: current === null };
+      return recorded(actor, { type, id, username, permission, action: 'share_grant' }, async () => {
+        const api = await deps.permissions();
+        if (!api.supports(permission)) throw permissionNotSupported(permission);
+        const result = await deps.lock.run(`${type}:${id}`, async () => {
+          const involved = await authorize(api, actor, type, id, username);
+          const current: EffectivePermission | null = directPermission(involved.target!, type, id);
+          if (current === 'MANAGE' && permission !== 'MANAGE') ensureAnotherManager(api, involved, type, id, username);
+          await api.setPermission(username, type, id, permission, current);
+          return { username, permission, created: current === null };
+        });
+        return { result, action: result.created ? 'share_grant' : 'share_change' };
       });
     },
 
     async removeCollaborator(actor: Actor, type: ResourceType, id: string, username: string) {
-      const api = await deps.permissions();
-      await deps.lock.run(`${type}:${id}`, async () => {
-        const involved = await authorize(api, actor, type, id, username);
-        const current = directPermission(involved.target!, type, id);
-        if (current === null) throw grantNotFound(username);
-        if (current === 'MANAGE') ensureAnotherManager(api, involved, type, id, username);
-        await api.revoke(username, type, id);
+      await recorded(actor, { type, id, username, permission: null, action: 'share_revoke' }, async () => {
+        const api = await deps.permissions();
+        await deps.lock.run(`${type}:${id}`, async () => {
+          const involved = await authorize(api, actor, type, id, username);
+          const current = directPermission(involved.target!, type, id);
+          if (current === null) throw grantNotFound(username);
+          if (current === 'MANAGE') ensureAnotherManager(api, involved, type, id, username);
+          await api.revoke(username, type, id);
+        });
+        return { result: undefined, action: 'share_revoke' as const };
       });
     },
   };

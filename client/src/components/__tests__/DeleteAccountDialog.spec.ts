@@ -14,7 +14,7 @@ beforeEach(() => {
 
 function mountDialog() {
   return mount(DeleteAccountDialog, {
-    props: { email: 'ada@example.org', vaultEnabled: true, open: true },
+    props: { username: 'ada@example.org', vaultEnabled: true, open: true },
     global: { plugins: [pinia] },
     attachTo: document.body,
   });

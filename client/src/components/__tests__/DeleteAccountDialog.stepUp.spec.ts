@@ -28,7 +28,7 @@ async function mountDialog(
   const bff = fakeBff({ 'GET /api/me': json(200, meFixture({ reauthentication })) });
   await useAccountStore().load();
   const wrapper = mount(DeleteAccountDialog, {
-    props: { email: EMAIL, vaultEnabled: true, open: true, ...props },
+    props: { username: EMAIL, vaultEnabled: true, open: true, ...props },
     global: { plugins: [pinia] },
     attachTo: document.body,
   });

@@ -1,0 +1,87 @@
+/**
+ * The words the activity page uses for an entry of `GET /api/me/activity`: who did it, and what happened in
+ * a sentence. Pure functions, so that the page and its tests say the same thing.
+ */
+import type { ActivityEntry } from '../api';
+import { PERMISSION_TEXT, TYPE_TEXT } from '../sharing/labels';
+
+/** Who did it: "You", "This service" (deprovisioning, operator commands), or the other person's email. */
+export function actorLabel(actor: ActivityEntry['actor']): string {
+  if (actor.you) return 'You';
+  if (actor.service) return 'This service';
+  return actor.email ?? 'Someone else';
+}
+
+/** Why the service disabled an account, completing "Disabled the account (…)". */
+const DEPROVISION_REASONS: Readonly<Record<string, string>> = {
+  inactive: 'not signed in for a long time',
+  ineligible: 'no longer eligible for an account',
+};
+
+/**
+ * What an entry acted on, by name when the BFF knows it, else by id: "the account ada@example.org",
+ * "experiment “team/exp”", "model “churn”".
+ */
+export function targetLabel(target: ActivityEntry['target']): string {
+  if (target.type === 'account') return `the account ${target.name ?? `with ID ${target.id}`}`;
+  // A newer BFF may name a type this page does not know: say it as it is.
+  const type = (TYPE_TEXT as Partial<Record<string, { singular: string }>>)[target.type]?.singular ?? target.type;
+  return target.name === null ? `${type} with ID ${target.id}` : `${type} “${target.name}”`;
+}
+
+/** "Edit", "Read"…; the value as it is when this page does not know it. */
+function permissionWord(permission: string): string {
+  return (PERMISSION_TEXT as Partial<Record<string, { label: string }>>)[permission]?.label ?? permission;
+}
+
+/**
+ * What happened, in a sentence without its subject (the page shows who did it beside it), e.g. "Changed the
+ * password" or "Gave grace@example.org Edit access to experiment “team/exp”".
+ * @param ownUsername the person's MLflow username: a sharing entry about them says "you" instead
+ */
+export function describeActivity(entry: ActivityEntry, ownUsername: string | null = null): string {
+  const target = targetLabel(entry.target);
+  const aboutYou = !!entry.subject && !!ownUsername && entry.subject.toLowerCase() === ownUsername.toLowerCase();
+  const subject = aboutYou ? 'you' : (entry.subject ?? 'someone');
+  const subjects = aboutYou ? 'your' : `${entry.subject ?? 'someone'}’s`;
+  const permission = entry.permission ? permissionWord(entry.permission) : null;
+
+  switch (entry.action) {
+    case 'register':
+      return `Registered ${target}`;
+    case 'claim':
+      return `Claimed ${target}, which existed before this service knew its owner`;
+    case 'password_change':
+      return 'Changed the password';
+    case 'vault_repair':
+      return 'Stored a matching copy of the password in Vault';
+    case 'reenable':
+      return 'Enabled the account again with a new password';
+    case 'delete':
+      return `Deleted ${target}`;
+    case 'deprovision': {
+      // The contract has no field of its own for the reason; the BFF may send it as the subject.
+      const reason = entry.subject ? DEPROVISION_REASONS[entry.subject] : undefined;
+      return reason ? `Disabled the account (${reason})` : 'Disabled the account';
+    }
+    case 'bind':
+      return `An operator bound ${target} to your sign-in`;
+    case 'unbind':
+      return `An operator unbound ${target} from your sign-in`;
+    case 'share_grant':
+      return permission ? `Gave ${subject} ${permission} access to ${target}` : `Gave ${subject} access to ${target}`;
+    case 'share_change':
+      return permission
+        ? `Changed ${subjects} access to ${target} to ${permission}`
+        : `Changed ${subjects} access to ${target}`;
+    case 'share_revoke':
+      return `Removed ${subjects} access to ${target}`;
+    default:
+      return `“${entry.action}” on ${target}`;
+  }
+}
+
+/** Whether the action did what it was meant to; when not, `code` is the error it ended with. */
+export function outcomeOf(entry: ActivityEntry): { ok: true } | { ok: false; code: string } {
+  return entry.outcome === 'ok' ? { ok: true } : { ok: false, code: entry.outcome };
+}

@@ -1,0 +1,153 @@
+/**
+ * The activity log: every state change, who made it, on what, and how it ended. Written by the account
+ * and sharing services and by the maintenance job; read by `GET /api/me/activity` and the operator's
+ * export. Records hold no password, token or secret: the columns have no place for one.
+ */
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { ActivityTable, Schema } from './database.js';
+
+export type ActivityRecord = Selectable<ActivityTable>;
+
+export const ACTIONS = [
+  'register',
+  'claim',
+  'password_change',
+  'vault_repair',
+  'reenable',
+  'delete',
+  'share_grant',
+  'share_change',
+  'share_revoke',
+  'deprovision',
+  'bind',
+  'unbind',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Who acted: a signed-in identity, or the service itself (null fields). */
+export interface Actor {
+  issuer: string | null;
+  subject: string | null;
+  email: string | null;
+}
+
+export const SERVICE_ACTOR: Actor = { issuer: null, subject: null, email: null };
+
+export interface ActivityEntry {
+  actor: Actor;
+  action: Action;
+  target: { type: string; id: string; name?: string | null };
+  subject?: string | null;
+  permission?: string | null;
+  detail?: string | null;
+  /** `ok`, or the error code. */
+  outcome: string;
+  requestId?: string | null;
+}
+
+/** What one person may read: their own doings, what happened to their account, and to what they manage. */
+export interface ActivityScope {
+  actor: { issuer: string; subject: string };
+  username: string | null;
+  managed: Array<{ type: string; id: string }>;
+}
+
+export function createActivityLog(db: Kysely<Schema>, now: () => number = Date.now) {
+  function row(entry: ActivityEntry): Insertable<ActivityTable> {
+    return {
+      at: now(),
+      request_id: entry.requestId ?? null,
+      actor_issuer: entry.actor.issuer,
+      actor_subject: entry.actor.subject,
+      actor_email: entry.actor.email,
+      action: entry.action,
+      target_type: entry.target.type,
+      target_id: entry.target.id,
+      target_name: entry.target.name ?? null,
+      subject_username: entry.subject ?? null,
+      permission: entry.permission ?? null,
+      detail: entry.detail ?? null,
+      outcome: entry.outcome,
+    };
+  }
+
+  return {
+    async record(entry: ActivityEntry): Promise<void> {
+      await db.insertInto('activity').values(row(entry)).execute();
+    },
+
+    /** Newest first, `limit` at a time; `before` is the id of the last record of the previous page. */
+    async page(scope: ActivityScope, options: { limit: number; before?: number }): Promise<ActivityRecord[]> {
+      let query = db
+        .selectFrom('activity')
+        .selectAll()
+        .where((eb) => {
+          const mine = [
+            eb.and([eb('actor_issuer', '=', scope.actor.issuer), eb('actor_subject', '=', scope.actor.subject)]),
+          ];
+          if (scope.username) {
+            mine.push(eb.and([eb('target_type', '=', 'account'), eb('target_id', '=', scope.username)]));
+            mine.push(eb('subject_username', '=', scope.username));
+          }
+          for (const resource of scope.managed) {
+            mine.push(eb.and([eb('target_type', '=', resource.type), eb('target_id', '=', resource.id)]));
+          }
+          return eb.or(mine);
+        })
+        .orderBy('id', 'desc')
+        .limit(options.limit);
+      if (options.before !== undefined) query = query.where('id', '<', options.before);
+      return query.execute();
+    },
+
+    /** Failed attempts of one action by one identity since `since`: the claim form's brute-force guard. */
+    async failuresSince(actor: { issuer: string; subject: string }, action: Action, since: number): Promise<number> {
+      const result = await db
+        .selectFrom('activity')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('actor_issuer', '=', actor.issuer)
+        .where('actor_subject', '=', actor.subject)
+        .where('action', '=', action)
+        .where('outcome', '!=', 'ok')
+        .where('at', '>=', since)
+        .executeTakeFirstOrThrow();
+      return Number(result.n);
+    },
+
+    /** Every record since `since`, oldest first, in batches: the export never holds the whole log in memory. */
+    async *since(since: number, batch = 500): AsyncGenerator<ActivityRecord> {
+      let after = 0;
+      for (;;) {
+        const rows = await db
+          .selectFrom('activity')
+          .selectAll()
+          .where('at', '>=', since)
+          .where('id', '>', after)
+          .orderBy('id', 'asc')
+          .limit(batch)
+          .execute();
+        yield* rows;
+        if (rows.length < batch) return;
+        after = rows.at(-1)!.id;
+      }
+    },
+
+    /** How many records are older than `before`: what a prune would delete. */
+    async countBefore(before: number): Promise<number> {
+      const result = await db
+        .selectFrom('activity')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('at', '<', before)
+        .executeTakeFirstOrThrow();
+      return Number(result.n);
+    },
+
+    /** Deletes records older than `before`; returns how many. */
+    async prune(before: number): Promise<number> {
+      const result = await db.deleteFrom('activity').where('at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+export type ActivityLog = ReturnType<typeof createActivityLog>;

@@ -1,0 +1,38 @@
+/**
+ * The registry as the rest of the service sees it: the database opened and migrated, and one object per
+ * table family. `now` is the clock every timestamp comes from (tests move it forward to age accounts).
+ */
+import type { Config } from '../config.js';
+import { createAccountRegistry } from './accounts.js';
+import { createActivityLog } from './activity.js';
+import { openDatabase, type Database } from './database.js';
+import { createLeases } from './leases.js';
+import { migrateToLatest } from './migrations.js';
+
+export interface Registry {
+  database: Database;
+  accounts: ReturnType<typeof createAccountRegistry>;
+  activity: ReturnType<typeof createActivityLog>;
+  leases: ReturnType<typeof createLeases>;
+  now: () => number;
+  close(): Promise<void>;
+}
+
+/** Opens the database and applies pending migrations (safe when several replicas start together). */
+export async function openRegistry(settings: Config['database'], now: () => number = Date.now): Promise<Registry> {
+  const database = openDatabase(settings);
+  try {
+    await migrateToLatest(database);
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+  return {
+    database,
+    accounts: createAccountRegistry(database.db, now),
+    activity: createActivityLog(database.db, now),
+    leases: createLeases(database.db, now),
+    now,
+    close: () => database.close(),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Versioned schema migrations, applied at start by Kysely's migrator: each runs once, in order, inside a
+ * transaction, and is recorded in `kysely_migration`. Replicas starting together are serialised by the
+ * migrator's lock (a PostgreSQL advisory lock; the file's write lock on SQLite, see `database.ts`).
+ *
+ * Never edit a migration that has shipped: add the next one.
+ */
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import type { Database } from './database.js';
+
+type Kind = Database['kind'];
+
+/** An auto-incrementing id column in each engine's own words. */
+const idColumn = (kind: Kind) => (kind === 'postgres' ? 'bigserial' : 'integer');
+
+function migrations(kind: Kind): Record<string, Migration> {
+  return {
+    '2026-11-30-01-registry': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('accounts')
+          .addColumn('username', 'text', (c) => c.primaryKey())
+          .addColumn('username_key', 'text', (c) => c.notNull().unique())
+          .addColumn('issuer', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('email', 'text', (c) => c.notNull())
+          .addColumn('bound_at', 'bigint', (c) => c.notNull())
+          .addColumn('bound_by', 'text', (c) => c.notNull())
+          .addColumn('last_eligible_at', 'bigint', (c) => c.notNull())
+          .addColumn('disabled_at', 'bigint')
+          .addColumn('disabled_reason', 'text')
+          .addColumn('vault_cleanup_pending', 'integer', (c) => c.notNull().defaultTo(0))
+          .addUniqueConstraint('accounts_identity', ['issuer', 'subject'])
+          .execute();
+        await db.schema.createIndex('accounts_last_eligible').on('accounts').column('last_eligible_at').execute();
+
+        await db.schema
+          .createTable('activity')
+          .addColumn('id', idColumn(kind), (c) => (kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('request_id', 'text')
+          .addColumn('actor_issuer', 'text')
+          .addColumn('actor_subject', 'text')
+          .addColumn('actor_email', 'text')
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('target_type', 'text', (c) => c.notNull())
+          .addColumn('target_id', 'text', (c) => c.notNull())
+          .addColumn('target_name', 'text')
+          .addColumn('subject_username', 'text')
+          .addColumn('permission', 'text')
+          .addColumn('detail', 'text')
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('activity_at').on('activity').column('at').execute();
+        await db.schema.createIndex('activity_actor').on('activity').columns(['actor_issuer', 'actor_subject']).execute();
+        await db.schema.createIndex('activity_target').on('activity').columns(['target_type', 'target_id']).execute();
+        await db.schema.createIndex('activity_subject').on('activity').column('subject_username').execute();
+
+        await db.schema
+          .createTable('leases')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('holder', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+/** How often a replica retries when another one held SQLite's write lock through its whole wait. */
+const SQLITE_ATTEMPTS = 5;
+
+/** Brings the schema to the latest version; throws with the failing migration's name. */
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const migrator = new Migrator({
+    db: database.db,
+    provider: { getMigrations: async () => migrations(database.kind) },
+  });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results = [] } = await migrator.migrateToLatest();
+    if (!error) return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    const busy = database.kind === 'sqlite' && /SQLITE_BUSY|database is locked/i.test(String(error));
+    if (!busy || attempt >= SQLITE_ATTEMPTS) {
+      const failed = results.find((r) => r.status === 'Error')?.migrationName;
+      throw new Error(`Migrating the registry database failed${failed ? ` at ${failed}` : ''}: ${String(error)}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+/** For tests and `cli`: the version the schema is at. */
+export async function schemaVersion(database: Database): Promise<string | null> {
+  const rows = await sql<{ name: string }>`select name from kysely_migration order by name desc limit 1`.execute(
+    database.db,
+  );
+  return rows.rows[0]?.name ?? null;
+}

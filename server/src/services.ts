@@ -1,0 +1,52 @@
+/**
+ * The domain services, built once per process from their collaborators: the HTTP app and the maintenance
+ * job share them (one memory of Vault checks, one audit), and the operator CLI builds them the same way.
+ */
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createAccountService } from './account/service.js';
+import type { MlflowClient } from './mlflow/client.js';
+import type { PermissionsApi } from './mlflow/permissions.js';
+import type { Registry } from './registry/index.js';
+import { createAudit } from './registry/audit.js';
+import type { PapiClient } from './secrets/papi-client.js';
+import type { ResourceLock } from './sharing/resource-lock.js';
+import type { ResourceNames } from './sharing/resource-names.js';
+import { createSharingService } from './sharing/service.js';
+
+export interface ServiceDeps {
+  logger: Logger;
+  mlflow: MlflowClient;
+  papi: PapiClient | undefined;
+  registry: Registry;
+  /** Serialises sharing changes per resource (across replicas when they share a database). */
+  resourceLock: ResourceLock;
+  /** Which MLflow resources exist, cached briefly. */
+  resourceNames: ResourceNames;
+  /** MLflow's permission API, of whichever generation the server speaks. */
+  permissions: () => Promise<PermissionsApi>;
+}
+
+export function createServices(config: Config, deps: ServiceDeps) {
+  const accounts = createAccountService({
+    mlflow: deps.mlflow,
+    permissions: deps.permissions,
+    papi: deps.papi,
+    accounts: deps.registry.accounts,
+    activity: deps.registry.activity,
+    adminUsername: config.mlflow.adminUsername,
+    logger: deps.logger,
+    deprovisionOnIneligible: config.deprovision.onIneligible,
+    supportContact: config.supportContact,
+    now: deps.registry.now,
+  });
+  const sharing = createSharingService({
+    permissions: deps.permissions,
+    names: deps.resourceNames,
+    lock: deps.resourceLock,
+    audit: createAudit(deps.registry.activity, deps.logger),
+  });
+  return { accounts, sharing };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -49,8 +49,11 @@ ENV NODE_ENV=production \
     PORT=3000 \
     BASE_PATH=/signup \
     NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=64" \
-    MALLOC_ARENA_MAX=2
+    MALLOC_ARENA_MAX=2 \
+    DATA_DIR=/data
 WORKDIR /app
+# The SQLite registry when no DATABASE_URL is set: mount a volume here (compose uses PostgreSQL instead).
+RUN install -d -o node -g node /data
 COPY --from=build /out/server/package.json server/package.json
 COPY --from=build /out/server/node_modules server/node_modules
 COPY --from=build /repo/server/dist server/dist
@@ -60,4 +63,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The same production start command as CI's `pnpm start` (node dist/main.js in server/).
+# The operator CLI is beside it: docker compose exec signup node server/dist/cli.js --help
 CMD ["node", "server/dist/main.js"]

@@ -17,7 +17,7 @@ import { baseEnv, deployDir, repoRoot } from './scripts.js';
  */
 export const BFF_VARIABLES = CONFIG_VARIABLES.filter((v) => v !== 'NODE_ENV' && v !== 'CLIENT_DIST_DIR');
 /** Set by compose itself for the signup container, whatever .env says. */
-export const SET_BY_COMPOSE = ['MLFLOW_HOSTNAME', 'TRUST_PROXY', 'SESSION_DATABASE_URL'];
+export const SET_BY_COMPOSE = ['MLFLOW_HOSTNAME', 'TRUST_PROXY', 'SESSION_DATABASE_URL', 'DATABASE_URL'];
 
 export const composeFiles = {
   base: path.join(deployDir, 'compose.yml'),

@@ -100,10 +100,11 @@ export function createAccountRegistry(db: Kysely<Schema>, now: () => number = Da
         .execute();
     },
 
+    /** Enabled again with a new password (which Vault now holds): no pending removal of the Vault copy. */
     async markEnabled(username: string): Promise<void> {
       await db
         .updateTable('accounts')
-        .set({ disabled_at: null, disabled_reason: null, last_eligible_at: now() })
+        .set({ disabled_at: null, disabled_reason: null, last_eligible_at: now(), vault_cleanup_pending: 0 })
         .where('username', '=', username)
         .execute();
     },

@@ -43,12 +43,22 @@ async function mlflowUserFor(mlflow: OwnershipDeps['mlflow'], email: string): Pr
   return mlflow.getUser(email.trim());
 }
 
-export async function resolveOwnership(deps: OwnershipDeps, person: PersonRef): Promise<Ownership> {
+/**
+ * `askMlflow: 'unless-lower-case'` skips the MLflow look-up when the registry knows no owner and the email
+ * has a single spelling: registering then lets MLflow's own "already exists" answer tell the rest, one
+ * password-hash check fewer on the common path.
+ */
+export async function resolveOwnership(
+  deps: OwnershipDeps,
+  person: PersonRef,
+  options: { askMlflow: 'always' | 'unless-lower-case' } = { askMlflow: 'always' },
+): Promise<Ownership> {
   const binding = await deps.registry.byIdentity(person);
   if (binding) return { status: 'owned', binding };
   if (await deps.registry.byUsername(person.email)) return { status: 'owned_by_other_identity' };
   const key = usernameKey(person.email);
   if (key === usernameKey(deps.adminUsername)) return { status: 'protected', username: deps.adminUsername };
+  if (options.askMlflow === 'unless-lower-case' && person.email.trim() === key) return { status: 'none', username: key };
   const account = await mlflowUserFor(deps.mlflow, person.email);
   if (!account) return { status: 'none', username: key };
   if (account.is_admin) return { status: 'protected', username: account.username };

@@ -20,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import {
+  AppError,
   accountOwnedByOtherIdentity,
   alreadyRegistered,
   claimInstead,
@@ -256,7 +257,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     },
 
     async register(person: Person, password: string): Promise<{ account: MlflowUser; vault: VaultStatus }> {
-      const ownership = await resolveOwnership(ownershipDeps, person);
+      const ownership = await resolveOwnership(ownershipDeps, person, { askMlflow: 'unless-lower-case' });
       let username: string;
       let bound = false;
       if (ownership.status === 'owned') {
@@ -274,8 +275,15 @@ export function createAccountService(deps: AccountServiceDeps) {
       guardServiceAccount(username);
       return audit.run({ actor: actorOf(person), action: 'register', target: accountTarget(username), requestId: person.requestId }, async () => {
         vaultChecks.delete(username);
-        // MLflow itself refuses an existing username (409 already_registered), so no look-up first.
-        const account = await mlflow.createUser(username, password);
+        // MLflow itself refuses an existing username, so no look-up first; only then is it worth asking
+        // whether that account is one to claim or an admin's.
+        const account = await mlflow.createUser(username, password).catch(async (err: unknown) => {
+          if (!(err instanceof AppError && err.code === 'already_registered') || bound) throw err;
+          const found = await resolveOwnership(ownershipDeps, person);
+          if (found.status === 'claimable') throw claimInstead(found.account.username);
+          if (found.status === 'protected' || found.status === 'owned_by_other_identity') throw refusal(found, person);
+          throw err;
+        });
         if (!bound && !(await accounts.bind(person, username, 'registration'))) {
           // Another identity bound this username between our look-up and now: it is theirs.
           await mlflow.deleteUser(username).catch(() => undefined);

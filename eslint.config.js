@@ -9,7 +9,7 @@ import vue from 'eslint-plugin-vue';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** Only configuration is read from the environment: `config.ts` and the entry point (`main.ts`). */
+/** Only configuration is read from the environment: `config.ts` and `environment.ts` (the server's and the CLI's start). */
 const noProcessEnv = {
   'no-restricted-properties': [
     'error',
@@ -66,7 +66,7 @@ export default tseslint.config(
   { files: ['client/src/**'], languageOptions: { globals: { ...globals.browser } } },
   {
     files: ['server/src/**', 'client/src/**'],
-    ignores: ['server/src/config.ts', 'server/src/main.ts'],
+    ignores: ['server/src/config.ts', 'server/src/environment.ts'],
     rules: noProcessEnv,
   },
   {

@@ -63,9 +63,11 @@ async function bind(config: Config, registry: Registry, [email, issuer, subject]
   const account = (await mlflow.getUser(usernameKey(email))) ?? (await mlflow.getUser(email.trim()));
   if (!account) throw new Error(`MLflow has no user ${email}: nothing to bind.`);
   const owner = await registry.accounts.byUsername(account.username);
-  if (owner) throw new Error(`${account.username} is bound already (to ${owner.subject} at ${owner.issuer}): unbind it first.`);
+  if (owner)
+    throw new Error(`${account.username} is bound already (to ${owner.subject} at ${owner.issuer}): unbind it first.`);
   const held = await registry.accounts.byIdentity({ issuer, subject });
-  if (held) throw new Error(`That identity owns ${held.username} already: one account per identity. Unbind that first.`);
+  if (held)
+    throw new Error(`That identity owns ${held.username} already: one account per identity. Unbind that first.`);
   if (!(await registry.accounts.bind({ issuer, subject, email: account.username }, account.username, 'operator'))) {
     throw new Error('The binding changed meanwhile; run the command again.');
   }
@@ -134,10 +136,13 @@ async function sweep(config: Config, registry: Registry, dryRun: boolean) {
     return;
   }
   const verb = dryRun ? 'would ' : '';
-  if (config.deprovision.afterDays === undefined) out('DEPROVISION_AFTER_DAYS is off: no account is disabled for inactivity.');
+  if (config.deprovision.afterDays === undefined)
+    out('DEPROVISION_AFTER_DAYS is off: no account is disabled for inactivity.');
   for (const username of report.disabled) out(`${verb}disable ${username}`);
   for (const username of report.failed) out(`could not disable ${username} (see the log)`);
-  out(`${dryRun ? 'Would delete' : 'Deleted'} ${report.pruned} activity record(s) older than ${config.activityRetentionDays} days.`);
+  out(
+    `${dryRun ? 'Would delete' : 'Deleted'} ${report.pruned} activity record(s) older than ${config.activityRetentionDays} days.`,
+  );
   await resourceLock.close();
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { loadConfig } from './config.js';
 
 const valid = {
@@ -133,6 +134,115 @@ describe('loadConfig', () => {
     expect(r.config.basePath).toBe('/join');
     expect(r.config.session.cookieSecure).toBe(false);
     expect(r.config.allowedOrigins).toEqual(['http://localhost:3000']);
+  });
+});
+
+describe('loadConfig: the registry and its maintenance', () => {
+  function configOf(env: Record<string, string | undefined>) {
+    const result = loadConfig({ ...valid, ...env });
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    return result.config;
+  }
+
+  it('when none of the registry variables is set, then SQLite in ./data, a year of activity, no deprovisioning', () => {
+    const config = configOf({});
+    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('data', 'registry.sqlite') });
+    expect(config.session.databaseUrl).toBeUndefined();
+    expect(config.activityRetentionDays).toBe(365);
+    expect(config.deprovision).toEqual({ afterDays: undefined, onIneligible: false });
+    expect(config.maintenanceIntervalSeconds).toBe(3600);
+    expect(config.supportContact).toBeUndefined();
+    expect(Object.isFrozen(config.database)).toBe(true);
+  });
+
+  it('when DATA_DIR is set, then the registry is registry.sqlite in it, as an absolute path', () => {
+    expect(configOf({ DATA_DIR: 'var/lib/signup' }).database).toEqual({
+      kind: 'sqlite',
+      file: path.resolve('var/lib/signup', 'registry.sqlite'),
+    });
+    expect(configOf({ DATA_DIR: '/data' }).database).toEqual({ kind: 'sqlite', file: '/data/registry.sqlite' });
+  });
+
+  it('when DATABASE_URL is not a postgres:// URL, then it is refused', () => {
+    expect(errorsOf({ ...valid, DATABASE_URL: 'mysql://db/signup' }).join()).toMatch(
+      /DATABASE_URL must be a postgres:\/\/ URL/,
+    );
+    expect(errorsOf({ ...valid, DATABASE_URL: '/data/registry.sqlite' }).join()).toMatch(/DATABASE_URL/);
+  });
+
+  it('when only DATABASE_URL is set, then the registry and the sessions both use it', () => {
+    const config = configOf({ DATABASE_URL: 'postgresql://u:p@db/signup', DATA_DIR: '/ignored' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://u:p@db/signup' });
+    expect(config.session.databaseUrl).toBe('postgresql://u:p@db/signup');
+  });
+
+  it('when only SESSION_DATABASE_URL is set, then the registry moves beside the sessions', () => {
+    const config = configOf({ SESSION_DATABASE_URL: 'postgres://u:p@db/sessions' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@db/sessions' });
+    expect(config.session.databaseUrl).toBe('postgres://u:p@db/sessions');
+  });
+
+  it('when both URLs are set, then each keeps its own', () => {
+    const config = configOf({ DATABASE_URL: 'postgres://db/registry', SESSION_DATABASE_URL: 'postgres://db/sessions' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://db/registry' });
+    expect(config.session.databaseUrl).toBe('postgres://db/sessions');
+  });
+
+  it('when DEPROVISION_AFTER_DAYS is off or 0, then nothing is deprovisioned; a number of days turns it on', () => {
+    for (const off of ['off', 'OFF', '0', '']) {
+      expect(configOf({ DEPROVISION_AFTER_DAYS: off }).deprovision.afterDays).toBeUndefined();
+    }
+    expect(configOf({ DEPROVISION_AFTER_DAYS: '180' }).deprovision.afterDays).toBe(180);
+    expect(configOf({ DEPROVISION_ON_INELIGIBLE: 'true' }).deprovision).toEqual({
+      afterDays: undefined,
+      onIneligible: true,
+    });
+  });
+
+  it('when DEPROVISION_AFTER_DAYS is anything else, then it is refused', () => {
+    for (const garbage of ['soon', '-5', '1.5', '36501']) {
+      expect(errorsOf({ ...valid, DEPROVISION_AFTER_DAYS: garbage }).join()).toMatch(
+        /DEPROVISION_AFTER_DAYS must be a whole number from 1 to 36500/,
+      );
+    }
+  });
+
+  it('when ACTIVITY_RETENTION_DAYS is within 1 to 36500, then it is taken; outside, refused', () => {
+    expect(configOf({ ACTIVITY_RETENTION_DAYS: '1' }).activityRetentionDays).toBe(1);
+    expect(configOf({ ACTIVITY_RETENTION_DAYS: '36500' }).activityRetentionDays).toBe(36_500);
+    for (const outside of ['0', '36501', 'forever']) {
+      expect(errorsOf({ ...valid, ACTIVITY_RETENTION_DAYS: outside }).join()).toMatch(
+        /ACTIVITY_RETENTION_DAYS must be a whole number from 1 to 36500/,
+      );
+    }
+  });
+
+  it('when MAINTENANCE_INTERVAL_SECONDS and SUPPORT_CONTACT are set, then they are taken', () => {
+    const config = configOf({ MAINTENANCE_INTERVAL_SECONDS: '600', SUPPORT_CONTACT: ' help@example.org ' });
+    expect(config.maintenanceIntervalSeconds).toBe(600);
+    expect(config.supportContact).toBe('help@example.org');
+  });
+
+  it('when several registry variables are wrong, then every problem is reported at once', () => {
+    const text = errorsOf({
+      ...valid,
+      DATABASE_URL: 'sqlite:///data/registry.sqlite',
+      SESSION_DATABASE_URL: 'redis://cache',
+      ACTIVITY_RETENTION_DAYS: '0',
+      DEPROVISION_AFTER_DAYS: 'never',
+      DEPROVISION_ON_INELIGIBLE: 'maybe',
+      MAINTENANCE_INTERVAL_SECONDS: '5',
+    }).join('\n');
+    for (const name of [
+      'DATABASE_URL must',
+      'SESSION_DATABASE_URL must',
+      'ACTIVITY_RETENTION_DAYS',
+      'DEPROVISION_AFTER_DAYS',
+      'DEPROVISION_ON_INELIGIBLE',
+      'MAINTENANCE_INTERVAL_SECONDS',
+    ]) {
+      expect(text).toContain(name);
+    }
   });
 });
 

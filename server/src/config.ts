@@ -317,7 +317,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     errors.push('SESSION_DATABASE_URL must be a postgres:// URL.');
   }
   if (raw.DATABASE_URL && !/^postgres(ql)?:\/\//.test(raw.DATABASE_URL)) {
-    errors.push('DATABASE_URL must be a postgres:// URL (leave it unset to keep the registry in a SQLite file in DATA_DIR).');
+    errors.push(
+      'DATABASE_URL must be a postgres:// URL (leave it unset to keep the registry in a SQLite file in DATA_DIR).',
+    );
   }
   // One database serves both when only one URL is set: an existing deployment with SESSION_DATABASE_URL keeps
   // its registry beside its sessions, and a new one sets DATABASE_URL once.

@@ -171,11 +171,7 @@ export const permissionNotSupported = (permission: string) =>
 
 // 429: too many tries.
 export const tooManyAttempts = () =>
-  new AppError(
-    429,
-    'too_many_attempts',
-    'Too many wrong passwords in a short time. Wait 15 minutes, then try again.',
-  );
+  new AppError(429, 'too_many_attempts', 'Too many wrong passwords in a short time. Wait 15 minutes, then try again.');
 
 // 5xx: an upstream failed; nothing the person did.
 export const internalError = () =>

@@ -7,7 +7,9 @@ import { startServer } from './server.js';
 
 const config = configFromEnvironment();
 const running = await startServer(config).catch((err: unknown) => {
-  process.stderr.write(`The MLflow sign-up service cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `The MLflow sign-up service cannot start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });
 let closing = false;

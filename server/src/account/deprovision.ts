@@ -49,7 +49,10 @@ export function createDeprovisioning(deps: DeprovisioningDeps) {
               await deps.papi.deleteCredentials(context.accessToken);
               vaultCleanupPending = false;
             } catch (err) {
-              deps.logger.warn({ err: describeForLog(err) }, 'removing the Vault copy while disabling failed; retried next visit');
+              deps.logger.warn(
+                { err: describeForLog(err) },
+                'removing the Vault copy while disabling failed; retried next visit',
+              );
             }
           }
           await deps.accounts.markDisabled(username, reason, vaultCleanupPending);

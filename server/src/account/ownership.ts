@@ -58,7 +58,8 @@ export async function resolveOwnership(
   if (await deps.registry.byUsername(person.email)) return { status: 'owned_by_other_identity' };
   const key = usernameKey(person.email);
   if (key === usernameKey(deps.adminUsername)) return { status: 'protected', username: deps.adminUsername };
-  if (options.askMlflow === 'unless-lower-case' && person.email.trim() === key) return { status: 'none', username: key };
+  if (options.askMlflow === 'unless-lower-case' && person.email.trim() === key)
+    return { status: 'none', username: key };
   const account = await mlflowUserFor(deps.mlflow, person.email);
   if (!account) return { status: 'none', username: key };
   if (account.is_admin) return { status: 'protected', username: account.username };

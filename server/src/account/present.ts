@@ -17,8 +17,7 @@ export function presentAccount(account: MlflowUser | null, ownership?: Ownership
     id: account.id,
     username: account.username,
     is_admin: account.is_admin,
-    disabled:
-      binding?.disabled_at != null ? { at: iso(binding.disabled_at), reason: binding.disabled_reason } : null,
+    disabled: binding?.disabled_at != null ? { at: iso(binding.disabled_at), reason: binding.disabled_reason } : null,
   };
 }
 

@@ -6,13 +6,7 @@ import { identityOf } from '../auth/current-user.js';
 import { parseBody } from '../validation.js';
 import { passwordProblem } from './password-policy.js';
 import { personOf } from './person.js';
-import {
-  presentAccount,
-  presentOwnership,
-  presentReauthentication,
-  presentUser,
-  presentVault,
-} from './present.js';
+import { presentAccount, presentOwnership, presentReauthentication, presentUser, presentVault } from './present.js';
 import { requireRecentSignIn } from '../auth/recent-sign-in.js';
 import type { AccountService, AccountStatus } from './service.js';
 
@@ -45,7 +39,9 @@ export function createAccountRouter(
     const e = identity.eligibility;
     // People who may not have an account here are not looked up in the registry, MLflow or Vault at all.
     const lookup: AccountStatus | null =
-      identity.email && (e.eligible || e.code === 'not_eligible') ? await accounts.status(personOf(req, 'identified')) : null;
+      identity.email && (e.eligible || e.code === 'not_eligible')
+        ? await accounts.status(personOf(req, 'identified'))
+        : null;
     res.set('Cache-Control', 'no-store').json({
       user: presentUser(identity),
       ownership: presentOwnership(lookup?.ownership ?? null, identity.email, config.supportContact),

@@ -192,7 +192,10 @@ export function createAccountService(deps: AccountServiceDeps) {
         await accounts.sawEligible(binding.username, person.email);
       }
     } else if (deps.deprovisionOnIneligible && binding.disabled_at === null) {
-      await deprovisioning.disable(binding, 'ineligible', { accessToken: person.accessToken, requestId: person.requestId });
+      await deprovisioning.disable(binding, 'ineligible', {
+        accessToken: person.accessToken,
+        requestId: person.requestId,
+      });
       current = (await accounts.byIdentity(person)) ?? binding;
     }
     if (current.vault_cleanup_pending && papi) {
@@ -200,7 +203,10 @@ export function createAccountService(deps: AccountServiceDeps) {
         await papi.deleteCredentials(person.accessToken);
         await accounts.vaultCleaned(current.username);
       } catch (err) {
-        logger.warn({ err: describeForLog(err) }, 'removing the Vault copy of a disabled account failed; retried next visit');
+        logger.warn(
+          { err: describeForLog(err) },
+          'removing the Vault copy of a disabled account failed; retried next visit',
+        );
       }
     }
     return current;
@@ -252,7 +258,8 @@ export function createAccountService(deps: AccountServiceDeps) {
       }
       const [account, stored] = await Promise.all([mlflow.getUser(binding.username), readVault(person)]);
       // Deleted in MLflow by an admin: this identity may register the same username again.
-      if (!account) return { ownership: { status: 'none', username: binding.username }, account: null, vault: 'missing' };
+      if (!account)
+        return { ownership: { status: 'none', username: binding.username }, account: null, vault: 'missing' };
       return { ownership, account, vault: await vaultStatus(account, stored) };
     },
 
@@ -260,11 +267,13 @@ export function createAccountService(deps: AccountServiceDeps) {
       const ownership = await resolveOwnership(ownershipDeps, person, { askMlflow: 'unless-lower-case' });
       let username: string;
       let bound = false;
+      let wasDisabled = false;
       if (ownership.status === 'owned') {
         // Bound, but the MLflow user is gone (an admin deleted it): the same username is made again.
         if (await mlflow.getUser(ownership.binding.username)) throw alreadyRegistered();
         username = ownership.binding.username;
         bound = true;
+        wasDisabled = ownership.binding.disabled_at !== null;
       } else if (ownership.status === 'none') {
         username = ownership.username;
       } else if (ownership.status === 'claimable') {
@@ -273,40 +282,49 @@ export function createAccountService(deps: AccountServiceDeps) {
         throw refusal(ownership, person);
       }
       guardServiceAccount(username);
-      return audit.run({ actor: actorOf(person), action: 'register', target: accountTarget(username), requestId: person.requestId }, async () => {
-        vaultChecks.delete(username);
-        // MLflow itself refuses an existing username, so no look-up first; only then is it worth asking
-        // whether that account is one to claim or an admin's.
-        const account = await mlflow.createUser(username, password).catch(async (err: unknown) => {
-          if (!(err instanceof AppError && err.code === 'already_registered') || bound) throw err;
-          const found = await resolveOwnership(ownershipDeps, person);
-          if (found.status === 'claimable') throw claimInstead(found.account.username);
-          if (found.status === 'protected' || found.status === 'owned_by_other_identity') throw refusal(found, person);
-          throw err;
-        });
-        if (!bound && !(await accounts.bind(person, username, 'registration'))) {
-          // Another identity bound this username between our look-up and now: it is theirs.
-          await mlflow.deleteUser(username).catch(() => undefined);
-          throw accountOwnedByOtherIdentity(person.email, deps.supportContact);
-        }
-        if (!papi) return { account, vault: 'disabled' as const };
-        try {
-          await writeVault(person, username, password);
-        } catch (err) {
-          logger.warn({ err: describeForLog(err) }, 'storing credentials in Vault failed; removing the new MLflow user');
-          try {
-            await mlflow.deleteUser(username);
-            if (!bound) await accounts.remove(username);
-          } catch (rollbackErr) {
-            logger.error(
-              { err: describeForLog(rollbackErr), username },
-              'rollback failed: MLflow user left without a Vault copy',
-            );
+      return audit.run(
+        { actor: actorOf(person), action: 'register', target: accountTarget(username), requestId: person.requestId },
+        async () => {
+          vaultChecks.delete(username);
+          // MLflow itself refuses an existing username, so no look-up first; only then is it worth asking
+          // whether that account is one to claim or an admin's.
+          const account = await mlflow.createUser(username, password).catch(async (err: unknown) => {
+            if (!(err instanceof AppError && err.code === 'already_registered') || bound) throw err;
+            const found = await resolveOwnership(ownershipDeps, person);
+            if (found.status === 'claimable') throw claimInstead(found.account.username);
+            if (found.status === 'protected' || found.status === 'owned_by_other_identity')
+              throw refusal(found, person);
+            throw err;
+          });
+          if (!bound && !(await accounts.bind(person, username, 'registration'))) {
+            // Another identity bound this username between our look-up and now: it is theirs.
+            await mlflow.deleteUser(username).catch(() => undefined);
+            throw accountOwnedByOtherIdentity(person.email, deps.supportContact);
           }
-          throw papiFailure(err, 'register');
-        }
-        return { account, vault: 'in_sync' as const };
-      });
+          // The account made afresh has a password its owner knows: the old one's disabling does not carry over.
+          if (wasDisabled) await accounts.markEnabled(username);
+          if (!papi) return { account, vault: 'disabled' as const };
+          try {
+            await writeVault(person, username, password);
+          } catch (err) {
+            logger.warn(
+              { err: describeForLog(err) },
+              'storing credentials in Vault failed; removing the new MLflow user',
+            );
+            try {
+              await mlflow.deleteUser(username);
+              if (!bound) await accounts.remove(username);
+            } catch (rollbackErr) {
+              logger.error(
+                { err: describeForLog(rollbackErr), username },
+                'rollback failed: MLflow user left without a Vault copy',
+              );
+            }
+            throw papiFailure(err, 'register');
+          }
+          return { account, vault: 'in_sync' as const };
+        },
+      );
     },
 
     /** Takes over an account made before the registry, by proving its current MLflow password. */
@@ -319,7 +337,12 @@ export function createAccountService(deps: AccountServiceDeps) {
       if ((await deps.activity.failuresSince(person, 'claim', now() - CLAIM_WINDOW_MS)) >= CLAIM_ATTEMPTS) {
         throw tooManyAttempts();
       }
-      const entry = { actor: actorOf(person), action: 'claim' as const, target: accountTarget(account.username), requestId: person.requestId };
+      const entry = {
+        actor: actorOf(person),
+        action: 'claim' as const,
+        target: accountTarget(account.username),
+        requestId: person.requestId,
+      };
       const claimed = await audit.run(entry, async () => {
         const check = await mlflow.checkCredentials(account.username, password);
         if (!check.ok) throw claimPasswordIncorrect(account.username);
@@ -346,18 +369,21 @@ export function createAccountService(deps: AccountServiceDeps) {
       const { username } = binding;
       const repairing = vaultChecks.get(username)?.signsIn === false;
       const action = binding.disabled_at !== null ? 'reenable' : repairing ? 'vault_repair' : 'password_change';
-      await audit.run({ actor: actorOf(person), action, target: accountTarget(username), requestId: person.requestId }, async () => {
-        vaultChecks.delete(username);
-        if (!(await mlflow.getUser(username))) throw notRegistered();
-        await mlflow.updatePassword(username, password);
-        if (binding.disabled_at !== null) await accounts.markEnabled(username);
-        if (!papi) return;
-        try {
-          await writeVault(person, username, password);
-        } catch (err) {
-          throw papiFailure(err, 'change-password');
-        }
-      });
+      await audit.run(
+        { actor: actorOf(person), action, target: accountTarget(username), requestId: person.requestId },
+        async () => {
+          vaultChecks.delete(username);
+          if (!(await mlflow.getUser(username))) throw notRegistered();
+          await mlflow.updatePassword(username, password);
+          if (binding.disabled_at !== null) await accounts.markEnabled(username);
+          if (!papi) return;
+          try {
+            await writeVault(person, username, password);
+          } catch (err) {
+            throw papiFailure(err, 'change-password');
+          }
+        },
+      );
     },
 
     async deleteAccount(person: Person): Promise<void> {
@@ -374,22 +400,25 @@ export function createAccountService(deps: AccountServiceDeps) {
       if (ownership.status !== 'owned') throw refusal(ownership, person);
       guardServiceAccount(ownership.binding.username);
       const { username } = ownership.binding;
-      await audit.run({ actor: actorOf(person), action: 'delete', target: accountTarget(username), requestId: person.requestId }, async () => {
-        vaultChecks.delete(username);
-        const account = await mlflow.getUser(username);
-        if (papi) {
-          try {
-            await papi.deleteCredentials(person.accessToken);
-          } catch (err) {
-            throw papiFailure(err, 'delete');
+      await audit.run(
+        { actor: actorOf(person), action: 'delete', target: accountTarget(username), requestId: person.requestId },
+        async () => {
+          vaultChecks.delete(username);
+          const account = await mlflow.getUser(username);
+          if (papi) {
+            try {
+              await papi.deleteCredentials(person.accessToken);
+            } catch (err) {
+              throw papiFailure(err, 'delete');
+            }
           }
-        }
-        if (account) {
-          await (await deps.permissions()).releaseGrants(username);
-          await mlflow.deleteUser(username);
-        }
-        await accounts.remove(username);
-      });
+          if (account) {
+            await (await deps.permissions()).releaseGrants(username);
+            await mlflow.deleteUser(username);
+          }
+          await accounts.remove(username);
+        },
+      );
     },
 
     /** The MLflow username this person acts as when sharing: only the account bound to their sign-in. */

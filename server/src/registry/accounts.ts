@@ -64,7 +64,10 @@ export function createAccountRegistry(db: Kysely<Schema>, now: () => number = Da
 
     /** Forgets the owner of `username` (any letter case). Returns whether a binding was removed. */
     async unbind(username: string): Promise<boolean> {
-      const result = await db.deleteFrom('accounts').where('username_key', '=', usernameKey(username)).executeTakeFirst();
+      const result = await db
+        .deleteFrom('accounts')
+        .where('username_key', '=', usernameKey(username))
+        .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
 

@@ -116,7 +116,10 @@ export function createSharingService(deps: SharingDeps) {
     run: () => Promise<{ result: T; action: Action }>,
   ): Promise<T> {
     const entry = async (action: Action, outcome: string) => {
-      const name = change.type === 'experiment' ? ((await names.find(change.type, change.id).catch(() => null))?.name ?? null) : null;
+      const name =
+        change.type === 'experiment'
+          ? ((await names.find(change.type, change.id).catch(() => null))?.name ?? null)
+          : null;
       await deps.audit.write({
         actor: actor.identity,
         action,

@@ -15,7 +15,7 @@ import type { Audit } from '../registry/audit.js';
 import type { PapiClient } from '../secrets/papi-client.js';
 
 export interface DeprovisioningDeps {
-  mlflow: Pick<MlflowClient, 'updatePassword'>;
+  mlflow: Pick<MlflowClient, 'updatePassword' | 'getUser'>;
   papi: PapiClient | undefined;
   accounts: Pick<AccountRegistry, 'markDisabled'>;
   audit: Audit;
@@ -42,7 +42,13 @@ export function createDeprovisioning(deps: DeprovisioningDeps) {
         },
         async () => {
           deps.forget(username);
-          await deps.mlflow.updatePassword(username, randomBytes(32).toString('base64url'));
+          await deps.mlflow
+            .updatePassword(username, randomBytes(32).toString('base64url'))
+            .catch(async (err: unknown) => {
+              // Deleted in MLflow meanwhile (by an admin): nothing left to lock; the binding is marked all the same,
+              // instead of failing at every round.
+              if (await deps.mlflow.getUser(username)) throw err;
+            });
           let vaultCleanupPending = deps.papi !== undefined;
           if (deps.papi && context.accessToken) {
             try {

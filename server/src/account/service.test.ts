@@ -792,6 +792,21 @@ describe('account service: deprovisioning', () => {
     expect(await bindingOf(grace)).toMatchObject({ disabled_reason: 'inactive', vault_cleanup_pending: 0 });
     expect(mlflow.passwordOf('grace@example.org')).not.toBe('Grace-password-1');
   });
+
+  it('when an admin deleted the MLflow user meanwhile, then the sweep marks the binding disabled once instead of failing every round', async () => {
+    const mlflow = fakeMlflow();
+    const service = serviceWith(mlflow, undefined);
+    await service.register(grace, 'Grace-password-1');
+    mlflow.users.delete('grace@example.org');
+
+    await service.disableInactive((await bindingOf(grace))!);
+
+    expect(await bindingOf(grace)).toMatchObject({ disabled_reason: 'inactive' });
+    expect((await activityRows()).map((r) => [r.action, r.outcome])).toEqual([
+      ['register', 'ok'],
+      ['deprovision', 'ok'],
+    ]);
+  });
 });
 
 describe('account service: the activity log', () => {

@@ -19,14 +19,16 @@ const DEPROVISION_REASONS: Readonly<Record<string, string>> = {
 };
 
 /**
- * What an entry acted on, by name when the BFF knows it, else by id: "the account ada@example.org",
- * "experiment “team/exp”", "model “churn”".
+ * What an entry acted on, by name when the BFF knows it, else by id: "the account ada@example.org" (an
+ * account's id is its username), "experiment “team/exp”", "experiment with ID 17", "model “churn”".
  */
 export function targetLabel(target: ActivityEntry['target']): string {
-  if (target.type === 'account') return `the account ${target.name ?? `with ID ${target.id}`}`;
+  if (target.type === 'account') return `the account ${target.name ?? target.id}`;
   // A newer BFF may name a type this page does not know: say it as it is.
   const type = (TYPE_TEXT as Partial<Record<string, { singular: string }>>)[target.type]?.singular ?? target.type;
-  return target.name === null ? `${type} with ID ${target.id}` : `${type} “${target.name}”`;
+  if (target.name !== null) return `${type} “${target.name}”`;
+  // Experiments are known by a number; models and prompts by their name, which is their id.
+  return target.type === 'experiment' ? `${type} with ID ${target.id}` : `${type} “${target.id}”`;
 }
 
 /** "Edit", "Read"…; the value as it is when this page does not know it. */
@@ -50,7 +52,7 @@ export function describeActivity(entry: ActivityEntry, ownUsername: string | nul
     case 'register':
       return `Registered ${target}`;
     case 'claim':
-      return `Claimed ${target}, which existed before this service knew its owner`;
+      return `Claimed ${target}`;
     case 'password_change':
       return 'Changed the password';
     case 'vault_repair':
@@ -60,8 +62,7 @@ export function describeActivity(entry: ActivityEntry, ownUsername: string | nul
     case 'delete':
       return `Deleted ${target}`;
     case 'deprovision': {
-      // The contract has no field of its own for the reason; the BFF may send it as the subject.
-      const reason = entry.subject ? DEPROVISION_REASONS[entry.subject] : undefined;
+      const reason = entry.detail ? DEPROVISION_REASONS[entry.detail] : undefined;
       return reason ? `Disabled the account (${reason})` : 'Disabled the account';
     }
     case 'bind':

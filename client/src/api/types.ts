@@ -151,6 +151,8 @@ export interface ActivityEntry {
   /** The person a sharing action was about (the one given, changed or losing a permission). */
   subject: string | null;
   permission: EffectivePermission | null;
+  /** Why the account was disabled, for `deprovision`; null otherwise. */
+  detail: 'inactive' | 'ineligible' | (string & {}) | null;
   /** `ok`, or the error code the action ended with. */
   outcome: 'ok' | (string & {});
 }

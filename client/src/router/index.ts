@@ -64,7 +64,9 @@ export const routes: RouteRecordRaw[] = [
     path: '/activity',
     name: 'activity',
     component: () => import('../views/ActivityView.vue'),
-    meta: { title: 'Activity', access: 'registered' },
+    // The BFF lets every signed-in person read their own history: who lost their eligibility (and with it
+    // the account) or tried to claim one sees what happened too.
+    meta: { title: 'Activity', access: ['ineligible', 'unregistered', 'not_owner', 'registered'] },
   },
   {
     path: '/:pathMatch(.*)*',

@@ -25,13 +25,7 @@ import { currentPath, navigateTo } from '../api/navigation';
  * - `registered`: has an MLflow account bound to their sign-in (`owned`).
  */
 export type Phase =
-  | 'unknown'
-  | 'signed_out'
-  | 'unavailable'
-  | 'ineligible'
-  | 'unregistered'
-  | 'not_owner'
-  | 'registered';
+  'unknown' | 'signed_out' | 'unavailable' | 'ineligible' | 'unregistered' | 'not_owner' | 'registered';
 
 const SIGNED_IN: ReadonlySet<Phase> = new Set(['ineligible', 'unregistered', 'not_owner', 'registered']);
 
@@ -45,7 +39,8 @@ const NOT_OWNER: ReadonlySet<string> = new Set(['claimable', 'owned_by_other_ide
 
 function phaseOf(me: Me): Phase {
   if (!me.user.eligible || me.user.ineligible) return 'ineligible';
-  if (NOT_OWNER.has(me.ownership.status)) return 'not_owner';
+  // `?.`: a BFF from before ownership sends none; its `account` alone then decides, as it did.
+  if (NOT_OWNER.has(me.ownership?.status)) return 'not_owner';
   return me.account ? 'registered' : 'unregistered';
 }
 
@@ -228,7 +223,8 @@ export const useAccountStore = defineStore('account', () => {
       return fail(e);
     }
     if (me.value) {
-      me.value = { ...me.value, ownership: { ...me.value.ownership, status: 'none' }, account: null };
+      const ownership: Ownership = { ...me.value.ownership, status: 'none', email_changed: false, message: null };
+      me.value = { ...me.value, ownership, account: null };
     }
     await load();
   }

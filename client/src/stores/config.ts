@@ -14,9 +14,7 @@ export interface ServiceLinks {
  * or, for anything else the operator wrote, the text as it is.
  */
 export type SupportContact =
-  | { kind: 'email'; address: string; href: string }
-  | { kind: 'url'; href: string }
-  | { kind: 'text'; text: string };
+  { kind: 'email'; address: string; href: string } | { kind: 'url'; href: string } | { kind: 'text'; text: string };
 
 const EMAIL = /^[^\s@:/<>]+@[^\s@:/<>]+\.[^\s@:/<>]+$/;
 

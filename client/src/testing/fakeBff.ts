@@ -109,9 +109,10 @@ export function activityEntryFixture(overrides: Partial<ActivityEntry> = {}): Ac
     at: '2026-11-30T12:00:00.000Z',
     actor: { email: 'ada@example.org', you: true, service: false },
     action: 'password_change',
-    target: { type: 'account', id: '3', name: 'ada@example.org' },
+    target: { type: 'account', id: 'ada@example.org', name: null },
     subject: null,
     permission: null,
+    detail: null,
     outcome: 'ok',
     ...overrides,
   };

@@ -1,8 +1,8 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory } from 'vue-router';
-import { apiError, fakeBff, json, meFixture } from '../../testing/fakeBff';
-import { createAppRouter } from '..';
+import { apiError, fakeBff, json, meFixture, notOwnerMeFixture } from '../../testing/fakeBff';
+import { createAppRouter, routes } from '..';
 
 vi.mock('../../api/navigation', () => ({ navigateTo: vi.fn(), currentPath: () => '/' }));
 
@@ -17,6 +17,8 @@ async function visit(path: string) {
 const signedOut = () => fakeBff({ 'GET /api/me': apiError(401, 'not_authenticated', 'Sign in first.') });
 const registered = () => fakeBff({ 'GET /api/me': json(200, meFixture()) });
 const unregistered = () => fakeBff({ 'GET /api/me': json(200, meFixture({ account: null })) });
+const claimable = () => fakeBff({ 'GET /api/me': json(200, notOwnerMeFixture('claimable')) });
+const ownedElsewhere = () => fakeBff({ 'GET /api/me': json(200, notOwnerMeFixture('owned_by_other_identity')) });
 const ineligible = () =>
   fakeBff({
     'GET /api/me': json(
@@ -124,5 +126,48 @@ describe('router guard', () => {
     registered();
     await visit('/account');
     expect(document.title).toBe('Your account · MLflow account');
+  });
+
+  it.each([
+    ['claimable', claimable],
+    ['owned by another sign-in', ownedElsewhere],
+  ])('when the account with the email is %s, then the account page is where the person belongs', async (_s, setup) => {
+    setup();
+    expect((await visit('/')).name).toBe('account');
+    expect((await visit('/account')).name).toBe('account');
+    expect((await visit('/register')).name).toBe('account');
+    expect((await visit('/sharing')).name).toBe('account');
+  });
+
+  it('when signed out and asking for /activity, then the start page is shown with returnTo=/activity', async () => {
+    signedOut();
+    const route = await visit('/activity');
+    expect(route.name).toBe('welcome');
+    expect(route.query.returnTo).toBe('/activity');
+  });
+
+  it.each([
+    ['registered', registered],
+    ['unregistered', unregistered],
+    ['ineligible', ineligible],
+    ['not the owner', claimable],
+  ])(
+    'when %s and asking for /activity, then the activity page is shown (anyone signed in has a history)',
+    async (_phase, setup) => {
+      setup();
+      expect((await visit('/activity')).name).toBe('activity');
+    },
+  );
+
+  it('when the activity page is shown, then the document title names it', async () => {
+    registered();
+    await visit('/activity');
+    expect(document.title).toBe('Activity · MLflow account');
+  });
+
+  it('when the activity route is looked at, then its page loads lazily, in a chunk of its own', () => {
+    const route = routes.find((r) => r.name === 'activity');
+    expect(route?.path).toBe('/activity');
+    expect(typeof route?.component).toBe('function');
   });
 });

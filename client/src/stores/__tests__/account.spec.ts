@@ -2,7 +2,15 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api';
 import { navigateTo } from '../../api/navigation';
-import { apiError, fakeBff, json, meFixture, reauthenticationFixture } from '../../testing/fakeBff';
+import {
+  accountFixture,
+  apiError,
+  fakeBff,
+  json,
+  meFixture,
+  notOwnerMeFixture,
+  reauthenticationFixture,
+} from '../../testing/fakeBff';
 import { RECENT_SIGN_IN_MARGIN_MS, signInIsRecent, useAccountStore } from '../account';
 
 vi.mock('../../api/navigation', () => ({
@@ -23,7 +31,8 @@ describe('useAccountStore.load', () => {
     await store.load();
 
     expect(store.phase).toBe('registered');
-    expect(store.account).toEqual({ id: 3, username: 'ada@example.org', is_admin: false });
+    expect(store.account).toEqual({ id: 3, username: 'ada@example.org', is_admin: false, disabled: null });
+    expect(store.ownership?.status).toBe('owned');
     expect(store.vaultStatus).toBe('in_sync');
   });
 
@@ -93,10 +102,7 @@ describe('useAccountStore actions', () => {
 
   it('when registering, then POST /api/me carries the password and CSRF token, and the account appears', async () => {
     const { bff, store } = await signedIn(meFixture({ account: null, vault: { status: 'missing' } }));
-    bff.on(
-      'POST /api/me',
-      json(201, { account: { id: 9, username: 'ada@example.org', is_admin: false }, vault: { status: 'in_sync' } }),
-    );
+    bff.on('POST /api/me', json(201, { account: accountFixture({ id: 9 }), vault: { status: 'in_sync' } }));
 
     await store.register('a long enough password');
 
@@ -105,6 +111,7 @@ describe('useAccountStore actions', () => {
     expect(call?.headers.get('X-CSRF-Token')).toBe('csrf-123');
     expect(store.phase).toBe('registered');
     expect(store.account?.id).toBe(9);
+    expect(store.ownership).toMatchObject({ status: 'owned', username: 'ada@example.org' });
     expect(store.vaultStatus).toBe('in_sync');
   });
 
@@ -323,4 +330,104 @@ describe('useAccountStore and step-up', () => {
     expect(store.reauthentication).toEqual({ max_age_seconds: 600, recent_until: null });
     expect(navigateTo).not.toHaveBeenCalled();
   });
+});
+
+describe('useAccountStore and ownership', () => {
+  it.each(['claimable', 'owned_by_other_identity', 'protected'] as const)(
+    'when the account with the person’s email is %s, then the phase is not_owner and there is no account',
+    async (status) => {
+      fakeBff({ 'GET /api/me': json(200, notOwnerMeFixture(status, 'Ask the MLflow team.')) });
+      const store = useAccountStore();
+
+      await store.load();
+
+      expect(store.phase).toBe('not_owner');
+      expect(store.ownership).toEqual({
+        status,
+        username: 'ada@example.org',
+        email_changed: false,
+        message: 'Ask the MLflow team.',
+      });
+      expect(store.account).toBeNull();
+    },
+  );
+
+  it('when the BFF tells nothing about Vault (vault: null), then the Vault status reads as disabled', async () => {
+    fakeBff({ 'GET /api/me': json(200, notOwnerMeFixture('owned_by_other_identity')) });
+    const store = useAccountStore();
+
+    await store.load();
+
+    expect(store.vaultStatus).toBe('disabled');
+  });
+
+  it('when an older BFF sends no ownership at all, then the account alone decides the phase', async () => {
+    const { ownership: _, ...withoutField } = meFixture();
+    fakeBff({ 'GET /api/me': json(200, withoutField) });
+    const store = useAccountStore();
+
+    await store.load();
+
+    expect(store.phase).toBe('registered');
+  });
+
+  it('when claiming succeeds, then POST /api/me/claim carries the password and CSRF token, and the account is the person’s', async () => {
+    const bff = fakeBff({ 'GET /api/me': json(200, notOwnerMeFixture('claimable')) });
+    const store = useAccountStore();
+    await store.load();
+    bff.on('POST /api/me/claim', json(200, { account: accountFixture({ id: 7 }), vault: { status: 'in_sync' } }));
+
+    await store.claim('the old mlflow password');
+
+    const [call] = bff.callsTo('POST /api/me/claim');
+    expect(call?.body).toEqual({ password: 'the old mlflow password' });
+    expect(call?.headers.get('X-CSRF-Token')).toBe('csrf-123');
+    expect(store.phase).toBe('registered');
+    expect(store.account?.id).toBe(7);
+    expect(store.ownership).toEqual({
+      status: 'owned',
+      username: 'ada@example.org',
+      email_changed: false,
+      message: null,
+    });
+    expect(store.vaultStatus).toBe('in_sync');
+    expect(bff.callsTo('GET /api/me')).toHaveLength(1);
+  });
+
+  it.each([
+    [403, 'claim_password_incorrect'],
+    [429, 'too_many_attempts'],
+  ])(
+    'when claiming is refused with %i %s, then the error reaches the caller and nothing is reloaded',
+    async (status, code) => {
+      const bff = fakeBff({ 'GET /api/me': json(200, notOwnerMeFixture('claimable')) });
+      const store = useAccountStore();
+      await store.load();
+      bff.on('POST /api/me/claim', apiError(status, code, 'No.'));
+
+      await expect(store.claim('a wrong password')).rejects.toMatchObject({ status, code });
+
+      expect(store.phase).toBe('not_owner');
+      expect(bff.callsTo('GET /api/me')).toHaveLength(1);
+    },
+  );
+
+  it.each([
+    [404, 'not_claimable', meFixture({ account: null }), 'unregistered'],
+    [409, 'account_owned_by_other_identity', notOwnerMeFixture('owned_by_other_identity'), 'not_owner'],
+  ])(
+    'when claiming meets %i %s (someone moved first), then /api/me is reloaded and the error rethrown',
+    async (status, code, after, phase) => {
+      const bff = fakeBff({ 'GET /api/me': json(200, notOwnerMeFixture('claimable')) });
+      const store = useAccountStore();
+      await store.load();
+      bff.on('POST /api/me/claim', apiError(status, code, 'Too late.'));
+      bff.on('GET /api/me', json(200, after));
+
+      await expect(store.claim('the old mlflow password')).rejects.toMatchObject({ code });
+
+      expect(bff.callsTo('GET /api/me')).toHaveLength(2);
+      expect(store.phase).toBe(phase);
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { apiError, configFixture, fakeBff, json } from '../../testing/fakeBff';
-import { useConfigStore } from '../config';
+import { supportContact, useConfigStore } from '../config';
 
 beforeEach(() => setActivePinia(createPinia()));
 
@@ -62,4 +62,43 @@ describe('useConfigStore', () => {
 
     expect(bff.callsTo('GET /api/config')).toHaveLength(1);
   });
+});
+
+describe('supportContact', () => {
+  it('when GET /api/config names an email address as support contact, then the store offers it as a mail link', async () => {
+    fakeBff({ 'GET /api/config': json(200, configFixture({ support_contact: 'mlflow-help@example.org' })) });
+    const store = useConfigStore();
+
+    await store.load();
+
+    expect(store.supportContact).toEqual({
+      kind: 'email',
+      address: 'mlflow-help@example.org',
+      href: 'mailto:mlflow-help@example.org',
+    });
+  });
+
+  it('when there is none (null, blank, or an older BFF without the field), then there is no contact', () => {
+    expect(supportContact(null)).toBeNull();
+    expect(supportContact('  ')).toBeNull();
+    expect(supportContact(undefined)).toBeNull();
+  });
+
+  it('when the contact is a mailto: address, then it is an email address all the same', () => {
+    expect(supportContact('mailto:help@example.org')).toMatchObject({ kind: 'email', address: 'help@example.org' });
+  });
+
+  it('when the contact is a web address, then it is a link', () => {
+    expect(supportContact('https://help.example.org/mlflow')).toEqual({
+      kind: 'url',
+      href: 'https://help.example.org/mlflow',
+    });
+  });
+
+  it.each(['javascript:alert(1)', 'data:text/html,hi', 'Room 12, ask for Grace'])(
+    'when the contact is %s, then it is shown as text, never as a link',
+    (value) => {
+      expect(supportContact(value)).toEqual({ kind: 'text', text: value });
+    },
+  );
 });

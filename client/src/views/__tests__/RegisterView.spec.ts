@@ -1,6 +1,6 @@
 import { flushPromises } from '@vue/test-utils';
 import { describe, expect, it, vi } from 'vitest';
-import { apiError, configFixture, fakeBff, json, meFixture, type Route } from '../../testing/fakeBff';
+import { apiError, configFixture, fakeBff, json, meFixture, ownershipFixture, type Route } from '../../testing/fakeBff';
 import { freshPiniaPerTest, mountPage } from '../../testing/pages';
 import RegisterView from '../RegisterView.vue';
 
@@ -32,6 +32,24 @@ async function fillIn(wrapper: Awaited<ReturnType<typeof mountAt>>['wrapper'], p
 }
 
 describe('RegisterView', () => {
+  it('when the email has capitals, then the username shown is the one the BFF will create (ownership.username)', async () => {
+    fakeBff({
+      'GET /api/me': json(
+        200,
+        meFixture({
+          user: { email: 'Ada@Example.org', name: null, eligible: true, ineligible: null },
+          ownership: ownershipFixture('none', { username: 'ada@example.org' }),
+          account: null,
+        }),
+      ),
+      'GET /api/config': json(200, withPolicies),
+    });
+    const { wrapper } = await mountPage(RegisterView, '/register', pinia());
+
+    expect(wrapper.find('[data-testid="username"]').text()).toBe('ada@example.org');
+    expect(wrapper.find('input[autocomplete="username"]').attributes('value')).toBe('ada@example.org');
+  });
+
   it('when the configuration is loaded, then the password policy and the links come from GET /api/config', async () => {
     const { wrapper } = await mountAt();
 

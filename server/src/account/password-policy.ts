@@ -16,6 +16,17 @@ export interface PasswordPolicy {
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
+/**
+ * The password may not be the person's email, nor their MLflow username (which differs from the email
+ * once the email changed at the provider): both are known to others.
+ */
+export function passwordIsAName(password: string, names: readonly string[]): AppError | undefined {
+  const typed = password.trim().toLowerCase();
+  if (names.some((name) => name.trim().toLowerCase() === typed))
+    return weakPassword('The password must not be your email address or MLflow username.');
+  return undefined;
+}
+
 /** Why a password is refused, as the error to answer, or `undefined` when it is acceptable. */
 export function passwordProblem(password: string, email: string, policy: PasswordPolicy): AppError | undefined {
   if (CONTROL_CHARACTERS.test(password)) {
@@ -28,7 +39,5 @@ export function passwordProblem(password: string, email: string, policy: Passwor
     return weakPassword(`The password must be at least ${policy.minLength} characters long.`);
   if (length > policy.maxLength)
     return weakPassword(`The password must be at most ${policy.maxLength} characters long.`);
-  if (password.trim().toLowerCase() === email.trim().toLowerCase())
-    return weakPassword('The password must not be your email address.');
-  return undefined;
+  return passwordIsAName(password, [email]);
 }

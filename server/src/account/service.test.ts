@@ -810,6 +810,32 @@ describe('account service: deprovisioning', () => {
 });
 
 describe('account service: the activity log', () => {
+  it('when another sign-in tries to register, claim, change or delete an owned account, then each refusal is in that account’s history', async () => {
+    const mlflow = fakeMlflow();
+    const papi = fakePapi();
+    const service = serviceWith(mlflow, papi);
+    await service.register(grace, 'Register-secret-1');
+
+    const attempts = [
+      () => service.register(impostor, 'Impostor-secret-1'),
+      () => service.claim(impostor, 'Impostor-secret-2'),
+      () => service.changePassword(impostor, 'Impostor-secret-3'),
+      () => service.deleteAccount(impostor),
+    ];
+    for (const attempt of attempts) {
+      expect(await codeOf(attempt())).toMatchObject({ code: 'account_owned_by_other_identity' });
+    }
+
+    const refusals = (await activityRows()).filter((r) => r.actor_subject === 'sub-impostor');
+    expect(refusals.map((r) => [r.action, r.target_id, r.outcome])).toEqual([
+      ['register', 'grace@example.org', 'account_owned_by_other_identity'],
+      ['claim', 'grace@example.org', 'account_owned_by_other_identity'],
+      ['password_change', 'grace@example.org', 'account_owned_by_other_identity'],
+      ['delete', 'grace@example.org', 'account_owned_by_other_identity'],
+    ]);
+    expect(mlflow.passwordOf('grace@example.org')).toBe('Register-secret-1');
+  });
+
   it('when accounts go through their whole lifecycle, then no record holds a password or a token in any column', async () => {
     const mlflow = fakeMlflow([{ username: 'alan@example.org', password: 'Alan-claim-secret-1' }]);
     const papi = fakePapi();

@@ -36,11 +36,12 @@ import { describeForLog } from '../http.js';
 import type { MlflowClient, MlflowUser } from '../mlflow/client.js';
 import type { PermissionsApi } from '../mlflow/permissions.js';
 import type { PapiClient, StoredCredentials } from '../secrets/papi-client.js';
-import type { Actor, ActivityLog } from '../registry/activity.js';
+import type { Action, Actor, ActivityLog } from '../registry/activity.js';
 import type { AccountBinding, AccountRegistry } from '../registry/accounts.js';
 import { usernameKey } from '../registry/accounts.js';
 import { createAudit } from '../registry/audit.js';
 import { createDeprovisioning } from './deprovision.js';
+import { passwordIsAName } from './password-policy.js';
 import { resolveOwnership, type Ownership, type PersonRef } from './ownership.js';
 
 export type VaultStatus = 'disabled' | 'in_sync' | 'out_of_sync' | 'missing' | 'unavailable';
@@ -231,6 +232,28 @@ export function createAccountService(deps: AccountServiceDeps) {
     return accounts.byIdentity(person);
   }
 
+  /**
+   * Runs the checks that come before a change (whose account it is, the claim lockout, the password rule)
+   * and records a refusal among them in the activity log like a failed change: an attempt on someone
+   * else's account shows in that account's history. The target is the username the person's email names.
+   */
+  async function beforeChange<T>(person: Person, action: Action, checks: () => Promise<T>): Promise<T> {
+    try {
+      return await checks();
+    } catch (err) {
+      if (err instanceof AppError) {
+        await audit.write({
+          actor: actorOf(person),
+          action,
+          target: accountTarget(usernameKey(person.email)),
+          outcome: err.code,
+          requestId: person.requestId,
+        });
+      }
+      throw err;
+    }
+  }
+
   return {
     vaultEnabled: papi !== undefined,
 
@@ -264,24 +287,23 @@ export function createAccountService(deps: AccountServiceDeps) {
     },
 
     async register(person: Person, password: string): Promise<{ account: MlflowUser; vault: VaultStatus }> {
-      const ownership = await resolveOwnership(ownershipDeps, person, { askMlflow: 'unless-lower-case' });
-      let username: string;
-      let bound = false;
-      let wasDisabled = false;
-      if (ownership.status === 'owned') {
+      const { username, bound, wasDisabled } = await beforeChange(person, 'register', async () => {
+        const ownership = await resolveOwnership(ownershipDeps, person, { askMlflow: 'unless-lower-case' });
+        if (ownership.status === 'claimable') throw claimInstead(ownership.account.username);
+        if (ownership.status !== 'owned' && ownership.status !== 'none') throw refusal(ownership, person);
+        if (ownership.status === 'none') {
+          guardServiceAccount(ownership.username);
+          return { username: ownership.username, bound: false, wasDisabled: false };
+        }
         // Bound, but the MLflow user is gone (an admin deleted it): the same username is made again.
         if (await mlflow.getUser(ownership.binding.username)) throw alreadyRegistered();
-        username = ownership.binding.username;
-        bound = true;
-        wasDisabled = ownership.binding.disabled_at !== null;
-      } else if (ownership.status === 'none') {
-        username = ownership.username;
-      } else if (ownership.status === 'claimable') {
-        throw claimInstead(ownership.account.username);
-      } else {
-        throw refusal(ownership, person);
-      }
-      guardServiceAccount(username);
+        guardServiceAccount(ownership.binding.username);
+        return {
+          username: ownership.binding.username,
+          bound: true,
+          wasDisabled: ownership.binding.disabled_at !== null,
+        };
+      });
       return audit.run(
         { actor: actorOf(person), action: 'register', target: accountTarget(username), requestId: person.requestId },
         async () => {
@@ -329,14 +351,22 @@ export function createAccountService(deps: AccountServiceDeps) {
 
     /** Takes over an account made before the registry, by proving its current MLflow password. */
     async claim(person: Person, password: string): Promise<{ account: MlflowUser; vault: VaultStatus }> {
-      const ownership = await resolveOwnership(ownershipDeps, person);
-      if (ownership.status === 'owned') throw alreadyRegistered();
-      if (ownership.status === 'none') throw notClaimable();
-      if (ownership.status !== 'claimable') throw refusal(ownership, person);
-      const { account } = ownership;
-      if ((await deps.activity.failuresSince(person, 'claim', now() - CLAIM_WINDOW_MS)) >= CLAIM_ATTEMPTS) {
-        throw tooManyAttempts();
-      }
+      const account = await beforeChange(person, 'claim', async () => {
+        const ownership = await resolveOwnership(ownershipDeps, person);
+        if (ownership.status === 'owned') throw alreadyRegistered();
+        if (ownership.status === 'none') throw notClaimable();
+        if (ownership.status !== 'claimable') throw refusal(ownership, person);
+        const wrong = await deps.activity.failuresSince(
+          person,
+          'claim',
+          now() - CLAIM_WINDOW_MS,
+          'claim_password_incorrect',
+        );
+        if (wrong >= CLAIM_ATTEMPTS) {
+          throw tooManyAttempts();
+        }
+        return ownership.account;
+      });
       const entry = {
         actor: actorOf(person),
         action: 'claim' as const,
@@ -365,7 +395,12 @@ export function createAccountService(deps: AccountServiceDeps) {
 
     /** Sets a new password; on a disabled account this enables it again. */
     async changePassword(person: Person, password: string): Promise<void> {
-      const binding = await ownedBinding(person);
+      const binding = await beforeChange(person, 'password_change', async () => {
+        const owned = await ownedBinding(person);
+        const sameAsName = passwordIsAName(password, [owned.username]);
+        if (sameAsName) throw sameAsName;
+        return owned;
+      });
       const { username } = binding;
       const repairing = vaultChecks.get(username)?.signsIn === false;
       const action = binding.disabled_at !== null ? 'reenable' : repairing ? 'vault_repair' : 'password_change';
@@ -397,9 +432,11 @@ export function createAccountService(deps: AccountServiceDeps) {
         }
         return;
       }
-      if (ownership.status !== 'owned') throw refusal(ownership, person);
-      guardServiceAccount(ownership.binding.username);
-      const { username } = ownership.binding;
+      const { username } = await beforeChange(person, 'delete', async () => {
+        if (ownership.status !== 'owned') throw refusal(ownership, person);
+        guardServiceAccount(ownership.binding.username);
+        return ownership.binding;
+      });
       await audit.run(
         { actor: actorOf(person), action: 'delete', target: accountTarget(username), requestId: person.requestId },
         async () => {

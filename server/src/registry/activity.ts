@@ -100,17 +100,25 @@ export function createActivityLog(db: Kysely<Schema>, now: () => number = Date.n
       return query.execute();
     },
 
-    /** Failed attempts of one action by one identity since `since`: the claim form's brute-force guard. */
-    async failuresSince(actor: { issuer: string; subject: string }, action: Action, since: number): Promise<number> {
-      const result = await db
+    /**
+     * Attempts of one action by one identity since `since` that ended with `outcome` (any failure when
+     * omitted): the claim form's brute-force guard counts wrong passwords.
+     */
+    async failuresSince(
+      actor: { issuer: string; subject: string },
+      action: Action,
+      since: number,
+      outcome?: string,
+    ): Promise<number> {
+      let query = db
         .selectFrom('activity')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('actor_issuer', '=', actor.issuer)
         .where('actor_subject', '=', actor.subject)
         .where('action', '=', action)
-        .where('outcome', '!=', 'ok')
-        .where('at', '>=', since)
-        .executeTakeFirstOrThrow();
+        .where('at', '>=', since);
+      query = outcome === undefined ? query.where('outcome', '!=', 'ok') : query.where('outcome', '=', outcome);
+      const result = await query.executeTakeFirstOrThrow();
       return Number(result.n);
     },
 

@@ -1,7 +1,9 @@
 /**
  * Accessibility in real Chromium: axe-core (WCAG 2.x A/AA and best practices; serious and critical
  * violations fail) on every page of the SPA, in the light and the dark colour scheme, on a 375 px phone and
- * on a desktop; and the keyboard paths a person without a mouse depends on.
+ * on a desktop; and the keyboard paths a person without a mouse depends on. The account page's ownership
+ * states (another sign-in's account, claiming, an administrator's, disabled, email changed) need their own
+ * set-up and are checked the same way in account-ownership.test.ts.
  *
  * One signed-in tab per person is reused for every variant: the viewport and the colour scheme are switched
  * on the page itself (`setViewportSize`, `emulateMedia`), which is what a person rotating a phone or
@@ -79,6 +81,24 @@ const PAGES: PageUnderTest[] = [
     },
   },
   { name: 'account page', page: () => member, path: '/account', heading: 'Your MLflow account' },
+  {
+    name: 'activity page',
+    page: () => member,
+    path: '/activity',
+    heading: 'Activity',
+    prepare: async (page) => {
+      await page.locator('#main .activity-table tbody tr').first().waitFor();
+    },
+  },
+  {
+    name: 'activity page without entries',
+    page: () => newcomer,
+    path: '/activity',
+    heading: 'Activity',
+    prepare: async (page) => {
+      await page.locator('#main').getByTestId('activity-empty').waitFor();
+    },
+  },
   {
     name: 'account page with the delete dialog open',
     page: () => member,

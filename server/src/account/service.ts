@@ -235,17 +235,19 @@ export function createAccountService(deps: AccountServiceDeps) {
   /**
    * Runs the checks that come before a change (whose account it is, the claim lockout, the password rule)
    * and records a refusal among them in the activity log like a failed change: an attempt on someone
-   * else's account shows in that account's history. The target is the username the person's email names.
+   * else's account shows in that account's history. The target is the person's own account when they have
+   * one, else the username their email names.
    */
-  async function beforeChange<T>(person: Person, action: Action, checks: () => Promise<T>): Promise<T> {
+  async function beforeChange<T>(person: Person, action: Action, checks: () => T | Promise<T>): Promise<T> {
     try {
       return await checks();
     } catch (err) {
       if (err instanceof AppError) {
+        const own = await accounts.byIdentity(person).catch(() => undefined);
         await audit.write({
           actor: actorOf(person),
           action,
-          target: accountTarget(usernameKey(person.email)),
+          target: accountTarget(own?.username ?? usernameKey(person.email)),
           outcome: err.code,
           requestId: person.requestId,
         });
@@ -432,7 +434,7 @@ export function createAccountService(deps: AccountServiceDeps) {
         }
         return;
       }
-      const { username } = await beforeChange(person, 'delete', async () => {
+      const { username } = await beforeChange(person, 'delete', () => {
         if (ownership.status !== 'owned') throw refusal(ownership, person);
         guardServiceAccount(ownership.binding.username);
         return ownership.binding;

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 
 import type { Page } from 'playwright-core';
 
-import { pageUrl } from './pages.js';
+import { AXE_VARIANTS, DESKTOP, pageUrl } from './pages.js';
 
 let axeSource: string | undefined;
 async function loadAxe(): Promise<string> {
@@ -84,4 +84,53 @@ export async function checkA11y(page: Page, label: string, options: A11yOptions 
     );
   }
   return violations;
+}
+
+/**
+ * Waits (at most about 100 frames) until no CSS transition runs. Under reduced motion the SPA gives every
+ * property a 1 ms transition (`transition-duration` on `*`, whose `transition-property` is `all`), so a
+ * switched colour scheme reaches the page's colours a frame or two later: checked at once, axe would measure
+ * the old scheme's text on the new background.
+ */
+async function transitionsSettled(page: Page): Promise<void> {
+  const running = () =>
+    page.evaluate(
+      () =>
+        new Promise<boolean>((resolve) =>
+          requestAnimationFrame(() =>
+            requestAnimationFrame(() =>
+              resolve(document.getAnimations().some((a) => a instanceof CSSTransition && a.playState === 'running')),
+            ),
+          ),
+        ),
+    );
+  for (let frames = 0; frames < 100; frames += 2) {
+    if (!(await running())) return;
+  }
+}
+
+/**
+ * {@link checkA11y} in every colour scheme and size of {@link AXE_VARIANTS}, switched on the page as it is
+ * (`setViewportSize`, `emulateMedia`) rather than by loading it again, so that a state reached by acting on
+ * the page (an error shown, older entries loaded) is the one checked. In each variant the page must also fit
+ * the viewport's width. Leaves the page at {@link DESKTOP} in the light colour scheme.
+ */
+export async function checkA11yInEveryVariant(page: Page, label: string, options: A11yOptions = {}): Promise<void> {
+  try {
+    for (const variant of AXE_VARIANTS) {
+      await page.setViewportSize(variant.viewport);
+      await page.emulateMedia({ colorScheme: variant.colorScheme });
+      await transitionsSettled(page);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > variant.viewport.width) {
+        throw new Error(
+          `"${label}, ${variant.name}" at ${pageUrl(page)} is ${width} px wide, wider than the ${variant.viewport.width} px viewport`,
+        );
+      }
+      await checkA11y(page, `${label}, ${variant.name}`, options);
+    }
+  } finally {
+    await page.setViewportSize(DESKTOP);
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
 }

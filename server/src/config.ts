@@ -102,6 +102,8 @@ const rawSchema = z.object({
   DEPROVISION_ON_INELIGIBLE: bool('DEPROVISION_ON_INELIGIBLE', false),
   MAINTENANCE_INTERVAL_SECONDS: optionalText,
   SUPPORT_CONTACT: optionalText,
+  MACHINE_ACCOUNTS_PER_USER: optionalText,
+  INVITATION_TTL_DAYS: optionalText,
 });
 
 type Raw = z.infer<typeof rawSchema>;
@@ -173,6 +175,10 @@ export interface Config {
   maintenanceIntervalSeconds: number;
   /** Whom people contact about an account they cannot reach (an email address or a URL); shown in messages. */
   supportContact: string | undefined;
+  /** How many machine accounts (for pipelines) one person may own; 0 turns the feature off. */
+  machineAccountsPerUser: number;
+  /** How long an invitation (a grant for an email not registered yet) waits before it expires. */
+  invitationTtlDays: number;
 }
 
 export type ConfigResult = { ok: true; config: Config; warnings: string[] } | { ok: false; errors: string[] };
@@ -338,6 +344,15 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     raw.DEPROVISION_AFTER_DAYS === undefined || ['off', '0'].includes(raw.DEPROVISION_AFTER_DAYS.toLowerCase())
       ? undefined
       : parseIntInRange('DEPROVISION_AFTER_DAYS', raw.DEPROVISION_AFTER_DAYS, 0, 1, 36_500, errors);
+  const machineAccountsPerUser = parseIntInRange(
+    'MACHINE_ACCOUNTS_PER_USER',
+    raw.MACHINE_ACCOUNTS_PER_USER,
+    5,
+    0,
+    100,
+    errors,
+  );
+  const invitationTtlDays = parseIntInRange('INVITATION_TTL_DAYS', raw.INVITATION_TTL_DAYS, 30, 1, 365, errors);
   const maintenanceIntervalSeconds = parseIntInRange(
     'MAINTENANCE_INTERVAL_SECONDS',
     raw.MAINTENANCE_INTERVAL_SECONDS,
@@ -410,6 +425,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     deprovision: { afterDays: deprovisionAfterDays, onIneligible: raw.DEPROVISION_ON_INELIGIBLE },
     maintenanceIntervalSeconds,
     supportContact: raw.SUPPORT_CONTACT,
+    machineAccountsPerUser,
+    invitationTtlDays,
   };
   return { ok: true, config: deepFreeze(config), warnings };
 }

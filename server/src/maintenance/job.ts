@@ -44,6 +44,7 @@ export function createMaintenance(deps: {
   const { registry, settings, logger } = deps;
   const holder = randomUUID();
   let timer: NodeJS.Timeout | undefined;
+  let firstRound: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
 
   async function work(dryRun: boolean): Promise<Omit<MaintenanceReport, 'ran' | 'dryRun'>> {
@@ -66,7 +67,10 @@ export function createMaintenance(deps: {
           disabled.push(binding.username);
         } catch (err) {
           failed.push(binding.username);
-          logger.error({ err: describeForLog(err), username: binding.username }, 'disabling an inactive account failed');
+          logger.error(
+            { err: describeForLog(err), username: binding.username },
+            'disabling an inactive account failed',
+          );
         }
       }
     }
@@ -104,11 +108,13 @@ export function createMaintenance(deps: {
     start() {
       timer = setInterval(tick, settings.maintenanceIntervalSeconds * 1000);
       timer.unref();
-      setTimeout(tick, 5_000).unref();
+      firstRound = setTimeout(tick, 5_000).unref();
     },
     async stop() {
+      // The first round too: after stop() (and the registry's close) no round may start.
+      clearTimeout(firstRound);
       if (timer) clearInterval(timer);
-      timer = undefined;
+      timer = firstRound = undefined;
       await running;
     },
   };

@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type Generated } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated } from 'kysely';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Config } from '../config.js';
 
@@ -114,26 +114,9 @@ function nodeSqlite(file: string) {
   };
 }
 
-/**
- * Kysely's SQLite adapter takes no migration lock (one connection per process is enough within a
- * process). Across processes sharing the file, the migration transaction takes the file's write lock
- * first, so a second replica waits for the first to finish and then finds the migrations applied.
- */
-class LockingSqliteAdapter extends SqliteAdapter {
-  override async acquireMigrationLock(db: Kysely<unknown>): Promise<void> {
-    await sql`update kysely_migration_lock set is_locked = 1 where id = 'migration_lock'`.execute(db);
-  }
-}
-
-class LockingSqliteDialect extends SqliteDialect {
-  override createAdapter() {
-    return new LockingSqliteAdapter();
-  }
-}
-
 export function openDatabase(settings: Config['database']): Database {
   if (settings.kind === 'sqlite') {
-    const db = new Kysely<Schema>({ dialect: new LockingSqliteDialect({ database: nodeSqlite(settings.file) }) });
+    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: nodeSqlite(settings.file) }) });
     return {
       db,
       kind: 'sqlite',
@@ -142,7 +125,10 @@ export function openDatabase(settings: Config['database']): Database {
           await sql`select 1`.execute(db);
           return { ok: true, message: 'ok' };
         } catch {
-          return { ok: false, message: 'The registry file in DATA_DIR cannot be read: check the directory and its permissions.' };
+          return {
+            ok: false,
+            message: 'The registry file in DATA_DIR cannot be read: check the directory and its permissions.',
+          };
         }
       },
       close: () => db.destroy(),
@@ -151,13 +137,16 @@ export function openDatabase(settings: Config['database']): Database {
   // Loaded only here: a single instance on SQLite never pays for the PostgreSQL driver.
   const pg = require('pg') as typeof import('pg');
   const int8 = 20;
+  const defaultParser = pg.types.getTypeParser.bind(pg.types) as (oid: number, format?: 'text' | 'binary') => unknown;
   const pool = new pg.Pool({
     connectionString: settings.url,
     max: 5,
     connectionTimeoutMillis: 5_000,
     // Epoch milliseconds and ids fit a double exactly; without this, pg hands bigint columns over as strings.
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === int8 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === int8 ? Number : defaultParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
   });
   pool.on('error', () => undefined);
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });

@@ -1,13 +1,13 @@
 /**
  * Versioned schema migrations, applied at start by Kysely's migrator: each runs once, in order, inside a
- * transaction, and is recorded in `kysely_migration`. Replicas starting together are serialised by the
- * migrator's lock (a PostgreSQL advisory lock; the file's write lock on SQLite, see `database.ts`).
+ * transaction, and is recorded in `kysely_migration`. Replicas starting together are serialised: on
+ * PostgreSQL by the migrator's advisory lock, on SQLite by the file's write lock (see {@link underWriteLock}).
  *
  * Never edit a migration that has shipped: add the next one.
  */
 import { sql, type Kysely } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
-import type { Database } from './database.js';
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
+import type { Database, Schema } from './database.js';
 
 type Kind = Database['kind'];
 
@@ -37,7 +37,9 @@ function migrations(kind: Kind): Record<string, Migration> {
 
         await db.schema
           .createTable('activity')
-          .addColumn('id', idColumn(kind), (c) => (kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('id', idColumn(kind), (c) =>
+            kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
           .addColumn('at', 'bigint', (c) => c.notNull())
           .addColumn('request_id', 'text')
           .addColumn('actor_issuer', 'text')
@@ -53,7 +55,11 @@ function migrations(kind: Kind): Record<string, Migration> {
           .addColumn('outcome', 'text', (c) => c.notNull())
           .execute();
         await db.schema.createIndex('activity_at').on('activity').column('at').execute();
-        await db.schema.createIndex('activity_actor').on('activity').columns(['actor_issuer', 'actor_subject']).execute();
+        await db.schema
+          .createIndex('activity_actor')
+          .on('activity')
+          .columns(['actor_issuer', 'actor_subject'])
+          .execute();
         await db.schema.createIndex('activity_target').on('activity').columns(['target_type', 'target_id']).execute();
         await db.schema.createIndex('activity_subject').on('activity').column('subject_username').execute();
 
@@ -71,19 +77,46 @@ function migrations(kind: Kind): Record<string, Migration> {
 /** How often a replica retries when another one held SQLite's write lock through its whole wait. */
 const SQLITE_ATTEMPTS = 5;
 
+/**
+ * SQLite: the whole migration in one `BEGIN IMMEDIATE` transaction on the single connection, so the file's
+ * write lock is held from before the migrator reads what ran until it has recorded what it ran; a second
+ * process waits (busy_timeout), then finds the migrations applied. Kysely's SQLite adapter takes no lock
+ * and runs each statement on its own, so without this two replicas both create the first table and one fails.
+ */
+async function underWriteLock(
+  db: Kysely<Schema>,
+  migrate: (db: Kysely<Schema>) => Promise<MigrationResultSet>,
+): Promise<MigrationResultSet> {
+  try {
+    return await db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await migrate(connection);
+        await sql.raw(result.error ? 'rollback' : 'commit').execute(connection);
+        return result;
+      } catch (err) {
+        await sql`rollback`.execute(connection).catch(() => undefined);
+        throw err;
+      }
+    });
+  } catch (error) {
+    return { error };
+  }
+}
+
 /** Brings the schema to the latest version; throws with the failing migration's name. */
 export async function migrateToLatest(database: Database): Promise<string[]> {
-  const migrator = new Migrator({
-    db: database.db,
-    provider: { getMigrations: async () => migrations(database.kind) },
-  });
+  const provider = { getMigrations: () => Promise.resolve(migrations(database.kind)) };
+  const migrate = (db: Kysely<Schema>) => new Migrator({ db, provider }).migrateToLatest();
   for (let attempt = 1; ; attempt++) {
-    const { error, results = [] } = await migrator.migrateToLatest();
+    const { error, results = [] } =
+      database.kind === 'sqlite' ? await underWriteLock(database.db, migrate) : await migrate(database.db);
     if (!error) return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
-    const busy = database.kind === 'sqlite' && /SQLITE_BUSY|database is locked/i.test(String(error));
+    const reason = error instanceof Error ? String(error) : JSON.stringify(error);
+    const busy = database.kind === 'sqlite' && /SQLITE_BUSY|database is locked/i.test(reason);
     if (!busy || attempt >= SQLITE_ATTEMPTS) {
       const failed = results.find((r) => r.status === 'Error')?.migrationName;
-      throw new Error(`Migrating the registry database failed${failed ? ` at ${failed}` : ''}: ${String(error)}`, {
+      throw new Error(`Migrating the registry database failed${failed ? ` at ${failed}` : ''}: ${reason}`, {
         cause: error,
       });
     }

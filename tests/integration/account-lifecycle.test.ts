@@ -24,6 +24,7 @@ describe('when an eligible person registers, changes the password and deletes th
       privacy_policy_url: 'https://example.org/privacy',
       terms_of_use_url: 'https://example.org/terms',
       vault_enabled: true,
+      support_contact: null,
       password_policy: { min_length: 12, max_length: 256 },
     });
   });
@@ -34,10 +35,18 @@ describe('when an eligible person registers, changes the password and deletes th
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({
       user: { email: 'alice@example.org', name: 'Alice Roles', eligible: true, ineligible: null },
+      ownership: { status: 'none', username: 'alice@example.org', email_changed: false, message: null },
       account: null,
       vault: { status: 'missing' },
     });
-    expect(Object.keys(me.body).sort()).toEqual(['account', 'csrf_token', 'reauthentication', 'user', 'vault']);
+    expect(Object.keys(me.body).sort()).toEqual([
+      'account',
+      'csrf_token',
+      'ownership',
+      'reauthentication',
+      'user',
+      'vault',
+    ]);
     expect(typeof me.body.csrf_token).toBe('string');
   });
 
@@ -54,7 +63,13 @@ describe('when an eligible person registers, changes the password and deletes th
       password: FIRST,
     });
     const me = await alice.me();
-    expect(me.body.account).toEqual({ id: res.body.account.id, username: 'alice@example.org', is_admin: false });
+    expect(me.body.ownership).toMatchObject({ status: 'owned', username: 'alice@example.org', email_changed: false });
+    expect(me.body.account).toEqual({
+      id: res.body.account.id,
+      username: 'alice@example.org',
+      is_admin: false,
+      disabled: null,
+    });
     expect(me.body.vault.status).toBe('in_sync');
   });
 
@@ -84,6 +99,7 @@ describe('when an eligible person registers, changes the password and deletes th
     expect(await signInStatus(stack().mlflow, 'alice@example.org', SECOND)).toBe(401);
     expect(stack().papi!.secretFor('alice-sub', TEST_VO, SECRET_PATH)).toBeUndefined();
     const me = await alice.me();
+    expect(me.body.ownership).toMatchObject({ status: 'none', username: 'alice@example.org' });
     expect(me.body.account).toBeNull();
     expect(me.body.vault.status).toBe('missing');
   });

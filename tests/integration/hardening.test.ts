@@ -716,6 +716,15 @@ describe('with sessions in PostgreSQL', () => {
       const [one, two] = replicas!.origins as [string, string];
       const a = await signInAt(one, 'frank');
       const b = await signInAt(two, 'grace');
+      // The replicas' registry (in their PostgreSQL, under their own provider) knows no owner of those
+      // accounts yet: each person claims theirs with its MLflow password, as after an upgrade.
+      for (const [session, password] of [
+        [a, PASSWORD_A],
+        [b, PASSWORD_B],
+      ] as const) {
+        expect((await session.me()).body.ownership.status).toBe('claimable');
+        expect((await session.call('POST', '/api/me/claim', { password })).status).toBe(200);
+      }
       await raceToLowerEachOther(a, b, 3, 'two-bffs');
     });
   });

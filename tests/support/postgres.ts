@@ -18,6 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { freePort } from './ports.js';
 
 export interface PostgresServer {
@@ -247,3 +248,18 @@ process.once('exit', () => {
     }
   }
 });
+
+/**
+ * Creates an empty database `name` on `server` and returns its URL (as the superuser): one fresh database
+ * per stack or per test, so a BFF's registry starts without tables, as at a first deployment.
+ */
+export async function createDatabase(server: PostgresServer, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: server.url() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+  } finally {
+    await admin.end();
+  }
+  return server.url(name);
+}

@@ -21,8 +21,11 @@ export interface Replicas {
 
 export interface StartReplicasOptions {
   mlflow: MlflowServer;
-  /** The PostgreSQL database the replicas keep their sessions in. */
-  sessionDatabaseUrl: string;
+  /**
+   * The PostgreSQL database the replicas keep their sessions in (and, without DATABASE_URL, their registry).
+   * Absent: each replica keeps sessions in its own memory, enough for tests of how replicas start.
+   */
+  sessionDatabaseUrl?: string;
   /** Default 2. */
   count?: number;
   /** Extra or overriding BFF variables. */

@@ -50,6 +50,11 @@ export interface Stack {
   papi: PapiDouble | undefined;
   bff: RunningServer;
   config: Config;
+  /**
+   * The environment the running BFF was configured from (the stack's, plus {@link Stack.restartBff}'s):
+   * what another process of the same deployment reads, such as the operator CLI (`server/src/cli.ts`).
+   */
+  env: Readonly<Record<string, string | undefined>>;
   /** `http://127.0.0.1:<port>` of the BFF. */
   origin: string;
   /** Origin plus base path, e.g. `http://127.0.0.1:<port>/signup`. */
@@ -206,7 +211,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         await bff.close();
         throw err;
       }
-      return { bff, config: result.config };
+      return { bff, config: result.config, env };
     };
 
     let current = await boot(baseEnv);
@@ -219,6 +224,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
       get config() {
         return current.config;
+      },
+      get env() {
+        return current.env;
       },
       origin,
       dataDir,

@@ -70,10 +70,42 @@ export interface LeasesTable {
   expires_at: number;
 }
 
+/**
+ * An MLflow user a person owns for pipelines. Its username is `<owner username>/<label>`: an MLflow
+ * username can hold a `/`, an email address cannot, so it is never anyone's email and never another's.
+ */
+export interface MachineAccountsTable {
+  username: string;
+  /** The owner's MLflow username (`accounts.username`): they go with it. */
+  owner: string;
+  /** What the owner calls it: 1–32 of a-z, 0-9 and `-`, starting with a letter or digit. */
+  label: string;
+  created_at: number;
+  rotated_at: number | null;
+  /** Set while disabled with its owner (random MLflow password). */
+  disabled_at: number | null;
+}
+
+/** A grant waiting for an email that has no MLflow account yet; applied when that email registers. */
+export interface InvitationsTable {
+  id: Generated<number>;
+  resource_type: string;
+  resource_id: string;
+  /** The invited email, lower-cased (the username it will register as). */
+  email_key: string;
+  permission: string;
+  /** The MLflow username of the manager who invited. */
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   activity: ActivityTable;
   leases: LeasesTable;
+  machine_accounts: MachineAccountsTable;
+  invitations: InvitationsTable;
 }
 
 export interface Database {

@@ -71,6 +71,39 @@ function migrations(kind: Kind): Record<string, Migration> {
           .execute();
       },
     },
+
+    '2026-11-30-02-machine-accounts-and-invitations': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('machine_accounts')
+          .addColumn('username', 'text', (c) => c.primaryKey())
+          .addColumn('owner', 'text', (c) => c.notNull())
+          .addColumn('label', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('rotated_at', 'bigint')
+          .addColumn('disabled_at', 'bigint')
+          .addUniqueConstraint('machine_accounts_owner_label', ['owner', 'label'])
+          .execute();
+        await db.schema.createIndex('machine_accounts_owner').on('machine_accounts').column('owner').execute();
+
+        await db.schema
+          .createTable('invitations')
+          .addColumn('id', idColumn(kind), (c) =>
+            kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('resource_type', 'text', (c) => c.notNull())
+          .addColumn('resource_id', 'text', (c) => c.notNull())
+          .addColumn('email_key', 'text', (c) => c.notNull())
+          .addColumn('permission', 'text', (c) => c.notNull())
+          .addColumn('invited_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('invitations_grant', ['resource_type', 'resource_id', 'email_key'])
+          .execute();
+        await db.schema.createIndex('invitations_email').on('invitations').column('email_key').execute();
+        await db.schema.createIndex('invitations_expiry').on('invitations').column('expires_at').execute();
+      },
+    },
   };
 }
 

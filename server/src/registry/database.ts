@@ -118,6 +118,24 @@ export interface Database {
 
 const require = createRequire(import.meta.url);
 
+/** How long opening the SQLite file waits for another process that holds it. */
+const SQLITE_OPEN_WAIT_MS = 15_000;
+
+/** Runs `step` until it no longer meets a locked file, for at most {@link SQLITE_OPEN_WAIT_MS}. */
+function retryWhileLocked(step: () => void): void {
+  const deadline = Date.now() + SQLITE_OPEN_WAIT_MS;
+  for (;;) {
+    try {
+      step();
+      return;
+    } catch (err) {
+      if (!/database is locked|SQLITE_BUSY/i.test(String(err)) || Date.now() > deadline) throw err;
+      // A synchronous pause: this runs once per process, while it opens its database.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
+  }
+}
+
 /**
  * Kysely's SQLite dialect speaks to a better-sqlite3-shaped object; `node:sqlite` needs only this adapter.
  * `busy_timeout` makes a second process wait for the file's write lock instead of failing at once.
@@ -126,7 +144,11 @@ function nodeSqlite(file: string) {
   const { DatabaseSync: Sqlite } = require('node:sqlite') as { DatabaseSync: typeof DatabaseSync };
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const db = new Sqlite(file);
-  db.exec('PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+  db.exec('PRAGMA busy_timeout = 15000');
+  // Switching to WAL needs the file to itself, and SQLite answers "database is locked" at once, without its
+  // busy handler, while another process holds it (replicas opening a fresh file together): wait and retry.
+  retryWhileLocked(() => db.exec('PRAGMA journal_mode = WAL'));
+  db.exec('PRAGMA synchronous = NORMAL');
   type Param = null | number | bigint | string | Uint8Array;
   const params = (values: ReadonlyArray<unknown>) => values as Param[];
   return {

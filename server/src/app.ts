@@ -27,6 +27,12 @@ import type { MlflowClient } from './mlflow/client.js';
 import type { PapiClient } from './secrets/papi-client.js';
 import type { Registry } from './registry/index.js';
 import { createActivityRouter } from './activity/routes.js';
+import { databaseFailures } from './registry/errors.js';
+import { createMachineAccountRouter } from './machine-accounts/routes.js';
+import type { SessionDirectory } from './auth/session-store.js';
+import { createAudit } from './registry/audit.js';
+import { createSessionService } from './sessions/service.js';
+import { createSessionsRouter } from './sessions/routes.js';
 import type { Services } from './services.js';
 import './auth/session-data.js';
 
@@ -36,6 +42,8 @@ export interface AppDeps {
   mlflow: MlflowClient;
   papi: PapiClient | undefined;
   sessionStore: session.Store;
+  /** The same sessions found by whose they are: "Your sign-in sessions" lists and ends them. */
+  sessionDirectory: SessionDirectory;
   /** The account registry and activity log. */
   registry: Registry;
   /** The account and sharing services (`services.ts`). */
@@ -78,7 +86,19 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
   const currentUser = createCurrentUser(config, deps.oidc);
   const { accounts, sharing } = deps.services;
   api.use('/me/activity', currentUser, createActivityRouter({ activity: deps.registry.activity, accounts, sharing }));
-  api.use('/me', currentUser, createAccountRouter(config, accounts, csrf));
+  const signInSessions = createSessionService({
+    directory: deps.sessionDirectory,
+    secret: config.session.secret,
+    accounts: deps.registry.accounts,
+    audit: createAudit(deps.registry.activity, deps.logger),
+  });
+  api.use('/me/sessions', currentUser, createSessionsRouter(config, signInSessions));
+  api.use(
+    '/me/machine-accounts',
+    currentUser,
+    createMachineAccountRouter(config, { machineAccounts: deps.services.machineAccounts, accounts }),
+  );
+  api.use('/me', currentUser, createAccountRouter(config, accounts, csrf, signInSessions));
   api.use(
     createSharingRouter({
       sharing,
@@ -100,6 +120,7 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
 
   app.use(config.basePath || '/', base);
   app.use(notFoundHandler);
+  app.use(databaseFailures);
   app.use(errorHandler(deps.logger));
   return app;
 }

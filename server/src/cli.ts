@@ -129,7 +129,13 @@ async function sweep(config: Config, registry: Registry, dryRun: boolean) {
     resourceNames,
     permissions: () => mlflow.permissions((name) => resourceNames.isPrompt(name)),
   });
-  const maintenance = createMaintenance({ registry, accounts: services.accounts, settings: config, logger });
+  const maintenance = createMaintenance({
+    registry,
+    accounts: services.accounts,
+    invitations: services.invitations,
+    settings: config,
+    logger,
+  });
   const report = await maintenance.runOnce({ dryRun });
   if (!report.ran) {
     out('Another replica is running the maintenance job right now; nothing was done.');
@@ -143,6 +149,8 @@ async function sweep(config: Config, registry: Registry, dryRun: boolean) {
   out(
     `${dryRun ? 'Would delete' : 'Deleted'} ${report.pruned} activity record(s) older than ${config.activityRetentionDays} days.`,
   );
+  if (report.invitationsExpired)
+    out(`${dryRun ? 'Would delete' : 'Deleted'} ${report.invitationsExpired} expired invitation(s).`);
   await resourceLock.close();
 }
 

@@ -102,6 +102,12 @@ export const claimPasswordIncorrect = (username: string) =>
   );
 export const notAManager = () =>
   forbidden('You can only share what you manage: you need the MANAGE permission on this resource.');
+export const machineAccountsDisabled = () =>
+  new AppError(
+    403,
+    'machine_accounts_disabled',
+    'Machine accounts are turned off on this service, so no new machine account or password can be made.',
+  );
 
 // 404: nothing there.
 export const notFound = () => new AppError(404, 'not_found', 'There is nothing at this address.');
@@ -117,6 +123,10 @@ export const resourceNotFound = (type: string, id: string) =>
   new AppError(404, 'resource_not_found', `There is no ${type.replace('_', ' ')} "${id}".`);
 export const grantNotFound = (username: string) =>
   new AppError(404, 'grant_not_found', `${username} has no direct permission on this resource.`);
+export const sessionNotFound = () =>
+  new AppError(404, 'session_not_found', 'That is not one of your sign-in sessions, or it has ended already.');
+export const machineAccountNotFound = (label: string) =>
+  new AppError(404, 'machine_account_not_found', `You have no machine account "${label}".`);
 
 // 409: the state of things forbids it.
 export const alreadyRegistered = () =>
@@ -145,6 +155,17 @@ export const lastManager = (canListCollaborators: boolean) =>
     canListCollaborators
       ? 'This is the last MANAGE grant on this resource: give MANAGE to someone else first, so that somebody can still manage it.'
       : 'This MLflow version cannot tell whether anyone else manages this resource, so you cannot remove your own MANAGE permission. Ask another manager to do it.',
+  );
+
+export const machineAccountExists = (username: string) =>
+  new AppError(409, 'machine_account_exists', `The MLflow user ${username} exists already. Choose another label.`, [
+    { field: 'label', message: 'This label is taken: choose another one.' },
+  ]);
+export const machineAccountLimit = (limit: number) =>
+  new AppError(
+    409,
+    'machine_account_limit',
+    `You have as many machine accounts as this service allows (${limit}). Delete one you no longer need first.`,
   );
 
 // 413, 415: the body's envelope.
@@ -229,6 +250,14 @@ export const temporarilyUnavailable = (cause?: unknown) =>
     503,
     'temporarily_unavailable',
     'This service cannot complete the change right now. Nothing was changed; try again in a moment.',
+    undefined,
+    { cause },
+  );
+export const databaseUnavailable = (cause?: unknown) =>
+  new AppError(
+    503,
+    'database_unavailable',
+    'This service cannot reach its database right now. Try again in a moment; if you were changing something, check afterwards whether it happened.',
     undefined,
     { cause },
   );

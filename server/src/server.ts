@@ -55,7 +55,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const resourceNames = createResourceNames(mlflow);
   const permissions = () => mlflow.permissions((name) => resourceNames.isPrompt(name));
   const services = createServices(config, { logger, mlflow, papi, registry, resourceLock, resourceNames, permissions });
-  const maintenance = createMaintenance({ registry, accounts: services.accounts, settings: config, logger });
+  const maintenance = createMaintenance({
+    registry,
+    accounts: services.accounts,
+    invitations: services.invitations,
+    settings: config,
+    logger,
+  });
   const readinessChecks: Record<string, () => ReturnType<typeof sessions.check>> = {
     registry: () => registry.database.check(),
   };
@@ -66,6 +72,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     mlflow,
     papi,
     sessionStore: sessions.store,
+    sessionDirectory: sessions.directory,
     registry,
     services,
     readinessChecks,

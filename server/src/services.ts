@@ -5,14 +5,16 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createAccountService } from './account/service.js';
+import { createMachineAccountService } from './machine-accounts/service.js';
 import type { MlflowClient } from './mlflow/client.js';
 import type { PermissionsApi } from './mlflow/permissions.js';
 import type { Registry } from './registry/index.js';
 import { createAudit } from './registry/audit.js';
-import type { PapiClient } from './secrets/papi-client.js';
+import { machineAccountSecretPath, type PapiClient } from './secrets/papi-client.js';
 import type { ResourceLock } from './sharing/resource-lock.js';
 import type { ResourceNames } from './sharing/resource-names.js';
 import { createSharingService } from './sharing/service.js';
+import { createInvitations } from './sharing/invitations.js';
 
 export interface ServiceDeps {
   logger: Logger;
@@ -28,6 +30,28 @@ export interface ServiceDeps {
 }
 
 export function createServices(config: Config, deps: ServiceDeps) {
+  const sharingAudit = createAudit(deps.registry.activity, deps.logger);
+  const invitations = createInvitations({
+    invitations: deps.registry.invitations,
+    accounts: deps.registry.accounts,
+    permissions: deps.permissions,
+    names: deps.resourceNames,
+    lock: deps.resourceLock,
+    audit: sharingAudit,
+    ttlDays: config.invitationTtlDays,
+    now: deps.registry.now,
+    logger: deps.logger,
+  });
+  const machineAccounts = createMachineAccountService({
+    mlflow: deps.mlflow,
+    permissions: deps.permissions,
+    papi: deps.papi,
+    vaultPath: (label) => machineAccountSecretPath(config.vault?.secretPath ?? '/services/mlflow/credentials', label),
+    registry: deps.registry.machineAccounts,
+    activity: deps.registry.activity,
+    limit: config.machineAccountsPerUser,
+    logger: deps.logger,
+  });
   const accounts = createAccountService({
     mlflow: deps.mlflow,
     permissions: deps.permissions,
@@ -39,14 +63,17 @@ export function createServices(config: Config, deps: ServiceDeps) {
     deprovisionOnIneligible: config.deprovision.onIneligible,
     supportContact: config.supportContact,
     now: deps.registry.now,
+    machineAccounts,
+    invitations,
   });
   const sharing = createSharingService({
     permissions: deps.permissions,
     names: deps.resourceNames,
     lock: deps.resourceLock,
-    audit: createAudit(deps.registry.activity, deps.logger),
+    audit: sharingAudit,
+    invitations,
   });
-  return { accounts, sharing };
+  return { accounts, sharing, machineAccounts, invitations };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -61,8 +61,14 @@ export class BrowserAgent {
   /** The URL of the current "page": the final URL of the last {@link follow}. Requests are initiated from it. */
   pageUrl: string | undefined;
 
-  /** @param baseOrigin resolves relative URLs given to {@link fetch}, {@link follow} and {@link signIn}. */
-  constructor(readonly baseOrigin?: string) {}
+  /**
+   * @param baseOrigin resolves relative URLs given to {@link fetch}, {@link follow} and {@link signIn}.
+   * @param options.userAgent the `User-Agent` of every request (default: Node's own), to pose as a browser.
+   */
+  constructor(
+    readonly baseOrigin?: string,
+    readonly options: { userAgent?: string } = {},
+  ) {}
 
   /** Relative URLs are resolved against `baseOrigin` (else the current page), never against another service. */
   private resolve(url: string | URL): URL {
@@ -93,6 +99,7 @@ export class BrowserAgent {
       sameSiteContext: this.sameSiteContext(target, method, chain),
     });
     if (cookie) headers.set('Cookie', cookie);
+    if (this.options.userAgent && !headers.has('user-agent')) headers.set('User-Agent', this.options.userAgent);
     const response = await fetch(target, { ...init, method, headers, redirect: 'manual' });
     for (const setCookie of response.headers.getSetCookie()) {
       const stored = await this.jar.setCookie(setCookie, target, { http: true, ignoreError: true });

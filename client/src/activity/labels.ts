@@ -18,12 +18,20 @@ const DEPROVISION_REASONS: Readonly<Record<string, string>> = {
   ineligible: 'no longer eligible for an account',
 };
 
+/** Which sign-in sessions were ended (`sessions_end`), by its `detail`. */
+const SESSIONS_ENDED: Readonly<Record<string, string>> = {
+  one: 'Signed out a sign-in session',
+  others: 'Signed out everywhere else',
+  password_change: 'Signed out everywhere else when changing the password',
+};
+
 /**
  * What an entry acted on, by name when the BFF knows it, else by id: "the account ada@example.org" (an
  * account's id is its username), "experiment “team/exp”", "experiment with ID 17", "model “churn”".
  */
 export function targetLabel(target: ActivityEntry['target']): string {
   if (target.type === 'account') return `the account ${target.name ?? target.id}`;
+  if (target.type === 'machine_account') return `the machine account ${target.id}`;
   // A newer BFF may name a type this page does not know: say it as it is.
   const type = (TYPE_TEXT as Partial<Record<string, { singular: string }>>)[target.type]?.singular ?? target.type;
   if (target.name !== null) return `${type} “${target.name}”`;
@@ -69,6 +77,18 @@ export function describeActivity(entry: ActivityEntry, ownUsername: string | nul
       return `An operator bound ${target} to your sign-in`;
     case 'unbind':
       return `An operator unbound ${target} from your sign-in`;
+    case 'sessions_end':
+      return SESSIONS_ENDED[entry.detail ?? ''] ?? 'Signed out sign-in sessions';
+    case 'machine_create':
+      return `Made ${target}`;
+    case 'machine_rotate':
+      return `Made a new password for ${target}`;
+    case 'machine_delete':
+      return `Deleted ${target}`;
+    case 'machine_disable': {
+      const reason = entry.detail ? DEPROVISION_REASONS[entry.detail] : undefined;
+      return reason ? `Disabled ${target} with your account (${reason})` : `Disabled ${target} with your account`;
+    }
     case 'share_grant':
       return permission ? `Gave ${subject} ${permission} access to ${target}` : `Gave ${subject} access to ${target}`;
     case 'share_change':
@@ -77,6 +97,22 @@ export function describeActivity(entry: ActivityEntry, ownUsername: string | nul
         : `Changed ${subjects} access to ${target}`;
     case 'share_revoke':
       return `Removed ${subjects} access to ${target}`;
+    case 'invite':
+      return permission
+        ? `Invited ${subject} (no account yet) with ${permission} access to ${target}`
+        : `Invited ${subject} (no account yet) to ${target}`;
+    case 'invite_change':
+      return permission
+        ? `Changed the invitation of ${subject} to ${target} to ${permission}`
+        : `Changed the invitation of ${subject} to ${target}`;
+    case 'invite_revoke':
+      return `Revoked the invitation of ${subject} to ${target}`;
+    case 'invite_apply':
+      return permission
+        ? `Applied the invitation: gave ${subject} ${permission} access to ${target}`
+        : `Applied the invitation of ${subject} to ${target}`;
+    case 'invite_expire':
+      return `The invitation of ${subject} to ${target} expired`;
     default:
       return `“${entry.action}” on ${target}`;
   }

@@ -6,14 +6,19 @@ import type {
   ActivityPage,
   CollaboratorList,
   CollaboratorLookup,
+  EndedSessions,
   Grant,
   Logout,
+  MachineAccountList,
+  MachineAccountPassword,
   Me,
+  NewMachineAccount,
   Permission,
   PublicConfig,
   Registration,
   ResourceList,
   ResourceType,
+  SignInSessionList,
 } from './types';
 
 export { ApiError, asApiError } from './client';
@@ -43,7 +48,13 @@ export const bff = {
   register: (password: string) => client.request<Registration>('POST', 'api/me', { password }),
   /** Takes over the unowned account with the person's email, proving its current MLflow password. */
   claim: (password: string) => client.request<Registration>('POST', 'api/me/claim', { password }),
-  changePassword: (password: string) => client.request<void>('PUT', 'api/me/password', { password }),
+  /** @param options.endOtherSessions also signs the person out of every other browser once it changed */
+  changePassword: (password: string, options: { endOtherSessions?: boolean } = {}) =>
+    client.request<void>(
+      'PUT',
+      'api/me/password',
+      options.endOtherSessions ? { password, end_other_sessions: true } : { password },
+    ),
   deleteAccount: () => client.request<void>('DELETE', 'api/me'),
   /**
    * One page of the person's activity, newest first.
@@ -52,6 +63,16 @@ export const bff = {
    */
   activity: (page: { limit?: number; before?: string | null } = {}) =>
     client.request<ActivityPage>('GET', `api/me/activity${activityQuery(page)}`),
+  machineAccounts: () => client.request<MachineAccountList>('GET', 'api/me/machine-accounts'),
+  createMachineAccount: (label: string) =>
+    client.request<NewMachineAccount>('POST', 'api/me/machine-accounts', { label }),
+  rotateMachineAccount: (label: string) =>
+    client.request<MachineAccountPassword>('POST', `${machineAccountPath(label)}/password`),
+  deleteMachineAccount: (label: string) => client.request<void>('DELETE', machineAccountPath(label)),
+  /** The person's sign-in sessions of this service, newest first. */
+  signInSessions: () => client.request<SignInSessionList>('GET', 'api/me/sessions'),
+  endSignInSession: (id: string) => client.request<void>('DELETE', `api/me/sessions/${encodeURIComponent(id)}`),
+  endOtherSignInSessions: () => client.request<EndedSessions>('POST', 'api/me/sessions/end-others'),
   logout: () => client.request<Logout>('POST', 'auth/logout'),
   resources: (type: ResourceType) =>
     client.request<ResourceList>('GET', `api/resources?type=${encodeURIComponent(type)}`),
@@ -71,6 +92,10 @@ function activityQuery({ limit, before }: { limit?: number; before?: string | nu
   if (before !== undefined && before !== null) query.set('before', before);
   const text = query.toString();
   return text ? `?${text}` : '';
+}
+
+function machineAccountPath(label: string): string {
+  return `api/me/machine-accounts/${encodeURIComponent(label)}`;
 }
 
 /** `api/{type}/{id}`: ids are model and prompt names too, which may hold `/`, spaces or non-ASCII. */

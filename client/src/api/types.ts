@@ -114,12 +114,30 @@ export interface Me {
   /** `null`: the operator turned step-up off, sensitive actions need no recent sign-in. */
   reauthentication: Reauthentication | null;
   csrf_token: string;
+  /** Invitations applied to the account by this very request (absent from a BFF before invitations). */
+  shared_with_you?: SharedWithYou[];
+}
+
+/**
+ * A resource someone shared with the person's email before they had an account (an invitation), applied
+ * to their account when they registered or claimed it.
+ */
+export interface SharedWithYou {
+  type: ResourceType;
+  id: string;
+  /** The experiment's name; a model's or prompt's name is its id. */
+  name: string;
+  permission: Permission;
+  /** The MLflow username of the manager who shared it. */
+  invited_by: string;
 }
 
 /** `POST /api/me` → 201, and `POST /api/me/claim` → 200: the account now bound to the person. */
 export interface Registration {
   account: MlflowAccount;
   vault: VaultState | null;
+  /** Invitations applied at this registration or claim (absent from a BFF before invitations). */
+  shared_with_you?: SharedWithYou[];
 }
 
 /** What an activity entry is about. Words for each are in `activity/labels.ts`. */
@@ -135,7 +153,17 @@ export type ActivityAction =
   | 'share_revoke'
   | 'deprovision'
   | 'bind'
-  | 'unbind';
+  | 'unbind'
+  | 'invite'
+  | 'invite_change'
+  | 'invite_revoke'
+  | 'invite_apply'
+  | 'invite_expire'
+  | 'machine_create'
+  | 'machine_rotate'
+  | 'machine_delete'
+  | 'machine_disable'
+  | 'sessions_end';
 
 /** One entry of `GET /api/me/activity`. */
 export interface ActivityEntry {
@@ -147,7 +175,7 @@ export interface ActivityEntry {
   actor: { email: string | null; you: boolean; service: boolean };
   /** A known {@link ActivityAction}, or whatever a newer BFF sends. */
   action: ActivityAction | (string & {});
-  target: { type: 'account' | ResourceType; id: string; name: string | null };
+  target: { type: 'account' | 'machine_account' | ResourceType; id: string; name: string | null };
   /** The person a sharing action was about (the one given, changed or losing a permission). */
   subject: string | null;
   permission: EffectivePermission | null;
@@ -204,6 +232,11 @@ export type ApiErrorCode =
   | 'vault_out_of_sync'
   | 'mlflow_unavailable'
   | 'provider_unavailable'
+  | 'machine_accounts_disabled'
+  | 'machine_account_not_found'
+  | 'machine_account_exists'
+  | 'machine_account_limit'
+  | 'session_not_found'
   | ClientErrorCode;
 
 /** Codes for failures that never reached a well-formed answer from the BFF. */
@@ -249,12 +282,17 @@ export interface ResourceList {
   resources: SharedResource[];
 }
 
-/** One entry of `GET /api/{type}/{id}/collaborators`. */
+/**
+ * One entry of `GET /api/{type}/{id}/collaborators`: a grant someone holds, or (`via: 'invitation'`) a
+ * grant waiting for an email that has no MLflow account yet.
+ */
 export interface Collaborator {
   username: string;
   permission: EffectivePermission;
-  via: 'direct' | 'role';
+  via: 'direct' | 'role' | 'invitation';
   role: string | null;
+  /** An ISO timestamp: until when an invitation waits (invitations only). */
+  expires_at?: string;
 }
 
 /** `GET /api/{type}/{id}/collaborators`. */
@@ -269,10 +307,88 @@ export interface CollaboratorLookup {
   permission: Permission | null;
   /** Roles included. */
   effective_permission: EffectivePermission;
+  /** For an email without an account that was invited: the grant waiting for it. */
+  pending?: PendingGrant | null;
 }
 
-/** `PUT /api/{type}/{id}/collaborators/{username}` → 200 or 201. */
+/** An invitation's grant, waiting for the email to register. */
+export interface PendingGrant {
+  permission: Permission;
+  /** An ISO timestamp. */
+  expires_at: string;
+}
+
+/** `PUT /api/{type}/{id}/collaborators/{username}` → 200 or 201, or 202 for an invitation. */
 export interface Grant {
   username: string;
   permission: Permission;
+  /** 202: the email has no account yet, so an invitation was recorded (or changed) instead. */
+  pending?: true;
+  /** With `pending`: until when the invitation waits (an ISO timestamp). */
+  expires_at?: string;
+}
+
+/**
+ * An MLflow user the person owns for pipelines (docs/api.md, "Machine accounts"): `username` is
+ * `<owner username>/<label>`, never an email address.
+ */
+export interface MachineAccount {
+  username: string;
+  /** 1–32 of a-z, 0-9 and `-`, starting with a letter or digit. */
+  label: string;
+  /** An ISO timestamp. */
+  created_at: string;
+  /** An ISO timestamp: when the password was last replaced; `null` when never. */
+  rotated_at: string | null;
+  /** Disabled with its owner (a random password); a new password enables it again. */
+  disabled: boolean;
+}
+
+/** `GET /api/me/machine-accounts`, oldest first. */
+export interface MachineAccountList {
+  /** How many one person may own; 0: none can be made (the feature is off). */
+  limit: number;
+  machine_accounts: MachineAccount[];
+}
+
+/**
+ * Whether the Vault copy of a machine account holds the password just made: `null` when this deployment
+ * does not use Vault; `out_of_sync` when the write failed (a new password writes it again).
+ */
+export type MachineVault = { status: 'in_sync' | 'out_of_sync' } | null;
+
+/** `POST /api/me/machine-accounts` → 201: the new machine account and its password, shown this once. */
+export interface NewMachineAccount extends MachineAccount {
+  password: string;
+  vault: MachineVault;
+}
+
+/** `POST /api/me/machine-accounts/{label}/password` → 200: the new password, shown this once. */
+export interface MachineAccountPassword {
+  password: string;
+  vault: MachineVault;
+}
+
+/** One entry of `GET /api/me/sessions`: a browser signed in to this service as the person. */
+export interface SignInSession {
+  /** Names the session in this list (not the session cookie); `DELETE /api/me/sessions/{id}` ends it. */
+  id: string;
+  /** ISO timestamps; `null` for a session started before the BFF recorded them. */
+  created_at: string | null;
+  /** Up to a minute behind: the BFF writes it at most once a minute. */
+  last_seen_at: string | null;
+  /** Browser and operating system families, e.g. "Firefox on Linux"; `null` when not recognised. */
+  device: string | null;
+  /** The session of this very browser. */
+  current: boolean;
+}
+
+/** `GET /api/me/sessions`, newest first. */
+export interface SignInSessionList {
+  sessions: SignInSession[];
+}
+
+/** `POST /api/me/sessions/end-others`. */
+export interface EndedSessions {
+  ended: number;
 }

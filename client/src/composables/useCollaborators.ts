@@ -20,13 +20,20 @@ export interface ShareTarget {
   capabilities: SharingCapabilities;
 }
 
-/** One grant someone holds on the resource. Only `direct` ones can be changed or removed here. */
+/**
+ * One grant someone holds on the resource, or one waiting for an email without an account (`invitation`).
+ * Direct grants and invitations can be changed or removed here; grants through roles cannot.
+ */
 export interface AccessRow {
   username: string;
   permission: EffectivePermission;
-  via: 'direct' | 'role';
+  via: 'direct' | 'role' | 'invitation';
   role: string | null;
+  /** Until when an invitation waits (an ISO timestamp); invitations only. */
+  expires_at?: string;
 }
+
+const VIA_ORDER: Record<AccessRow['via'], number> = { direct: 0, role: 1, invitation: 2 };
 
 /**
  * How people are shown:
@@ -38,10 +45,12 @@ export type CollaboratorMode = 'list' | 'lookup';
 
 const sameTarget = (a: ShareTarget | null, b: ShareTarget | null) => !!a && !!b && a.type === b.type && a.id === b.id;
 
+/** People first, by name, each one's direct grant before those through roles; then the invited emails. */
 function byPerson(a: AccessRow, b: AccessRow): number {
   return (
+    Number(a.via === 'invitation') - Number(b.via === 'invitation') ||
     a.username.localeCompare(b.username) ||
-    Number(a.via === 'role') - Number(b.via === 'role') ||
+    VIA_ORDER[a.via] - VIA_ORDER[b.via] ||
     (a.role ?? '').localeCompare(b.role ?? '')
   );
 }
@@ -71,13 +80,24 @@ export function useCollaborators(target: () => ShareTarget | null) {
     if (sameTarget(t, target())) update();
   }
 
-  function putDirect(username: string, permission: Permission): void {
-    const others = rows.value.filter((r) => !(r.username === username && r.via === 'direct'));
-    rows.value = [...others, { username, permission, via: 'direct', role: null }];
+  /** Whether a row is the person's own to change: a direct grant, or an invitation. */
+  const changeable = (r: AccessRow, username: string) => r.username === username && r.via !== 'role';
+
+  /**
+   * The person's direct grant, or with `expiresAt` their invitation, replacing either (a direct grant
+   * supersedes an invitation).
+   */
+  function putDirect(username: string, permission: Permission, expiresAt?: string): void {
+    const others = rows.value.filter((r) => !changeable(r, username));
+    const row: AccessRow =
+      expiresAt === undefined
+        ? { username, permission, via: 'direct', role: null }
+        : { username, permission, via: 'invitation', role: null, expires_at: expiresAt };
+    rows.value = [...others, row];
   }
 
   function dropDirect(username: string): void {
-    rows.value = rows.value.filter((r) => !(r.username === username && r.via === 'direct'));
+    rows.value = rows.value.filter((r) => !changeable(r, username));
   }
 
   /** Starts over for the current target: lists its collaborators, or prepares the lookup. */
@@ -97,7 +117,9 @@ export function useCollaborators(target: () => ShareTarget | null) {
     try {
       const list = await sharing.collaborators(t.type, t.id);
       if (mine === generation)
-        rows.value = list.map(({ username, permission, via, role }) => ({ username, permission, via, role }));
+        rows.value = list.map(({ username, permission, via, role, expires_at }) =>
+          via === 'invitation' ? { username, permission, via, role, expires_at } : { username, permission, via, role },
+        );
     } catch (e) {
       if (mine !== generation) return;
       const error = asApiError(e);
@@ -108,33 +130,45 @@ export function useCollaborators(target: () => ShareTarget | null) {
     }
   }
 
-  /** One person's permission on the resource; in `lookup` mode their direct grant joins the rows. */
+  /**
+   * One person's permission on the resource; in `lookup` mode their direct grant (or, for an email without
+   * an account, its invitation) joins the rows.
+   */
   async function lookup(username: string): Promise<CollaboratorLookup> {
     const t = current();
     const found = await sharing.lookup(t.type, t.id, username);
     whileOn(t, () => {
       if (mode.value !== 'lookup') return;
       if (found.permission) putDirect(found.username, found.permission);
+      else if (found.pending) putDirect(found.username, found.pending.permission, found.pending.expires_at);
       else dropDirect(found.username);
     });
     return found;
   }
 
-  /** Gives `username` the permission, or changes theirs. */
+  /**
+   * Gives `username` the permission, or changes theirs. An email without an account is invited instead
+   * (`grant.pending`), and shows as an invitation.
+   */
   async function share(username: string, permission: Permission): Promise<Grant> {
     const t = current();
     const grant = await sharing.share(t.type, t.id, username, permission);
-    whileOn(t, () => putDirect(grant.username, grant.permission));
+    whileOn(t, () => putDirect(grant.username, grant.permission, grant.pending ? (grant.expires_at ?? '') : undefined));
     return grant;
   }
 
-  /** Removes `username`'s direct grant. When they had none any more, the row goes and the error says so. */
+  /**
+   * Removes `username`'s direct grant, or revokes their invitation. When there was none any more, the row
+   * goes and the error says so.
+   */
   async function remove(username: string): Promise<void> {
     const t = current();
     try {
       await sharing.unshare(t.type, t.id, username);
     } catch (e) {
-      if (asApiError(e).code === 'grant_not_found') whileOn(t, () => dropDirect(username));
+      // Nothing to remove any more: no grant, or an invitation that was revoked or has expired meanwhile.
+      const gone = new Set(['grant_not_found', 'user_not_registered']);
+      if (gone.has(asApiError(e).code)) whileOn(t, () => dropDirect(username));
       throw e;
     }
     whileOn(t, () => dropDirect(username));

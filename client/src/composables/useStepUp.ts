@@ -12,10 +12,13 @@ import { RECENT_SIGN_IN_MARGIN_MS, signInIsRecent, useAccountStore } from '../st
  * again with what the person had typed, minus secrets.
  */
 
-/** The actions that need a recent sign-in; also the values of the `resume` query parameter. */
-export type StepUpAction = 'change-password' | 'delete-account';
+/**
+ * The actions that need a recent sign-in; also the values of the `resume` query parameter.
+ * `machine-accounts`: creating one, or a new password for one, or deleting one.
+ */
+export type StepUpAction = 'change-password' | 'delete-account' | 'machine-accounts';
 
-const ACTIONS: readonly string[] = ['change-password', 'delete-account'] satisfies StepUpAction[];
+const ACTIONS: readonly string[] = ['change-password', 'delete-account', 'machine-accounts'] satisfies StepUpAction[];
 
 /** The query parameter that names the action to finish after the step-up. */
 export const RESUME_PARAM = 'resume';

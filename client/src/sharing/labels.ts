@@ -3,6 +3,7 @@
  * that the page, the dialog, the store and the tests say the same thing.
  */
 import type { CollaboratorLookup, EffectivePermission, ResourceType, SharedResource } from '../api';
+import { formatDate } from '../format/dates';
 
 /** The tabs, in order. */
 export const RESOURCE_TYPES: readonly ResourceType[] = ['experiment', 'registered_model', 'prompt'];
@@ -65,18 +66,22 @@ export function resourceLabel(type: ResourceType, resource: Pick<SharedResource,
  * "through role readers" for a role's grant; null for a direct one. Role grants cannot be changed here, so
  * the page says where they come from.
  */
-export function viaLabel(grant: { via: 'direct' | 'role'; role: string | null }): string | null {
+export function viaLabel(grant: { via: 'direct' | 'role' | 'invitation'; role: string | null }): string | null {
   return grant.via === 'role' ? `through role ${grant.role ?? '(unnamed)'}` : null;
 }
 
 /**
  * The answer to looking someone up by email (MLflow before 3.13), in a sentence: their own grant, and what
  * they have all grants counted when roles give them something else, so that nobody is surprised that
- * removing a direct grant leaves access through a role.
+ * removing a direct grant leaves access through a role. For an email without an account, its invitation.
  */
 export function lookupSummary(found: CollaboratorLookup, type: ResourceType): string {
   const of = `${found.username} has`;
   const where = `on this ${TYPE_TEXT[type].singular}`;
+  if (found.pending) {
+    const access = `${PERMISSION_TEXT[found.pending.permission].label} access ${where}`;
+    return `${found.username} has no MLflow account yet. They are invited: ${access} when they register, until ${formatDate(found.pending.expires_at)}.`;
+  }
   const direct = found.permission
     ? `${of} ${PERMISSION_TEXT[found.permission].label} access ${where}.`
     : `${of} no permission of their own ${where}.`;

@@ -10,6 +10,7 @@ import {
   type Ownership,
   type Reauthentication,
   type Registration,
+  type SharedWithYou,
   type VaultStatus,
 } from '../api';
 import { currentPath, navigateTo } from '../api/navigation';
@@ -86,6 +87,18 @@ export const useAccountStore = defineStore('account', () => {
   const signedOut = ref(false);
   const loadError = ref<ApiError | null>(null);
   let pendingLoad: Promise<void> | null = null;
+  /**
+   * What was shared with the person before they had an account, applied when they registered or claimed it
+   * (or at a later visit): the BFF says so once, in the answer that applied it, so it is kept for this visit.
+   */
+  const sharedWithYou = ref<SharedWithYou[]>([]);
+
+  function noteShared(applied: SharedWithYou[] | undefined): void {
+    const fresh = (applied ?? []).filter(
+      (a) => !sharedWithYou.value.some((known) => known.type === a.type && known.id === a.id),
+    );
+    if (fresh.length > 0) sharedWithYou.value = [...sharedWithYou.value, ...fresh];
+  }
 
   const phase = computed<Phase>(() => {
     if (me.value) return phaseOf(me.value);
@@ -97,6 +110,7 @@ export const useAccountStore = defineStore('account', () => {
   function remember(next: Me | null): void {
     me.value = next;
     setCsrfToken(next?.csrf_token ?? null);
+    noteShared(next?.shared_with_you);
   }
 
   async function fetchMe(): Promise<void> {
@@ -186,6 +200,7 @@ export const useAccountStore = defineStore('account', () => {
 
   /** The account is now bound to the person: the answer of registering or claiming it. */
   function own(answer: Registration): void {
+    noteShared(answer.shared_with_you);
     if (me.value) {
       me.value = { ...me.value, ownership: ownedBy(answer.account), account: answer.account, vault: answer.vault };
     }
@@ -205,10 +220,13 @@ export const useAccountStore = defineStore('account', () => {
     }
   }
 
-  /** Sets a new MLflow password (`PUT /api/me/password`), then refreshes the Vault status. */
-  async function changePassword(password: string): Promise<void> {
+  /**
+   * Sets a new MLflow password (`PUT /api/me/password`), then refreshes the Vault status.
+   * @param options.endOtherSessions also signs the person out of their other browsers
+   */
+  async function changePassword(password: string, options: { endOtherSessions?: boolean } = {}): Promise<void> {
     try {
-      await bff.changePassword(password);
+      await bff.changePassword(password, options);
     } catch (e) {
       return fail(e);
     }
@@ -222,6 +240,7 @@ export const useAccountStore = defineStore('account', () => {
     } catch (e) {
       return fail(e);
     }
+    sharedWithYou.value = [];
     if (me.value) {
       const ownership: Ownership = { ...me.value.ownership, status: 'none', email_changed: false, message: null };
       me.value = { ...me.value, ownership, account: null };
@@ -267,5 +286,7 @@ export const useAccountStore = defineStore('account', () => {
     deleteAccount,
     signOut,
     reactToFailure: react,
+    /** Invitations applied to the account during this visit (registration, claim or a later `GET /api/me`). */
+    sharedWithYou: computed(() => sharedWithYou.value),
   };
 });

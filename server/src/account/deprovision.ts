@@ -13,6 +13,7 @@ import type { AccountBinding, AccountRegistry } from '../registry/accounts.js';
 import { SERVICE_ACTOR } from '../registry/activity.js';
 import type { Audit } from '../registry/audit.js';
 import type { PapiClient } from '../secrets/papi-client.js';
+import type { MachineAccountsOfOwner } from '../machine-accounts/service.js';
 
 export interface DeprovisioningDeps {
   mlflow: Pick<MlflowClient, 'updatePassword' | 'getUser'>;
@@ -22,6 +23,8 @@ export interface DeprovisioningDeps {
   logger: { warn(obj: object, msg?: string): void };
   /** Forgets what is remembered about the account's Vault copy. */
   forget(username: string): void;
+  /** The owner's machine accounts are disabled with the account. */
+  machineAccounts?: Pick<MachineAccountsOfOwner, 'disableAllOf'>;
 }
 
 export function createDeprovisioning(deps: DeprovisioningDeps) {
@@ -61,6 +64,8 @@ export function createDeprovisioning(deps: DeprovisioningDeps) {
               );
             }
           }
+          // Before the owner is marked: a failure here leaves the owner to the next round, which finishes.
+          await deps.machineAccounts?.disableAllOf(username, reason, { requestId: context.requestId });
           await deps.accounts.markDisabled(username, reason, vaultCleanupPending);
         },
       );

@@ -5,6 +5,7 @@
 import type { Request } from 'express';
 import { emailMissing, ineligible } from '../errors.js';
 import { identityOf } from '../auth/current-user.js';
+import { isEmailVerified } from '../auth/eligibility.js';
 import type { Person } from './service.js';
 
 /**
@@ -23,6 +24,7 @@ export function personOf(req: Request, need: 'eligible' | 'identified'): Person 
     email: identity.email,
     accessToken: identity.accessToken,
     eligible: e.eligible,
+    emailVerified: isEmailVerified(identity.claims),
     requestId: typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : undefined,
   };
 }

@@ -9,9 +9,17 @@ import { personOf } from './person.js';
 import { presentAccount, presentOwnership, presentReauthentication, presentUser, presentVault } from './present.js';
 import { requireRecentSignIn } from '../auth/recent-sign-in.js';
 import type { AccountService, AccountStatus } from './service.js';
+import { presentSharedWithYou } from '../sharing/present.js';
+import { requestIdOf, sessionHolderOf } from '../sessions/routes.js';
+import type { SessionService } from '../sessions/service.js';
 
 const passwordBody = z.object({
   password: z.string({ error: 'A password is required.' }),
+});
+
+/** Changing the password may also sign the person out everywhere else. */
+const changePasswordBody = passwordBody.extend({
+  end_other_sessions: z.boolean({ error: 'end_other_sessions must be true or false.' }).optional(),
 });
 
 /** A claim proves an existing password: the policy for new passwords does not apply, only a sane length. */
@@ -26,6 +34,7 @@ export function createAccountRouter(
   config: Config,
   accounts: AccountService,
   csrf: { tokenFor(req: express.Request): string },
+  signInSessions?: Pick<SessionService, 'endOthers'>,
 ): Router {
   const router = express.Router();
 
@@ -49,6 +58,7 @@ export function createAccountRouter(
       vault: presentVault(lookup ? lookup.vault : accounts.vaultEnabled ? 'missing' : 'disabled'),
       reauthentication: presentReauthentication(config.reauthMaxAgeSeconds, req.session.user?.authTime),
       csrf_token: csrf.tokenFor(req),
+      shared_with_you: presentSharedWithYou(lookup?.sharedWithYou),
     });
   });
 
@@ -56,24 +66,35 @@ export function createAccountRouter(
     const person = personOf(req, 'eligible');
     const { password } = parseBody(req, passwordBody);
     checkPassword(password, person.email);
-    const { account, vault } = await accounts.register(person, password);
-    res.status(201).json({ account: presentAccount(account), vault: presentVault(vault) });
+    const { account, vault, sharedWithYou } = await accounts.register(person, password);
+    res.status(201).json({
+      account: presentAccount(account),
+      vault: presentVault(vault),
+      shared_with_you: presentSharedWithYou(sharedWithYou),
+    });
   });
 
   router.post('/claim', async (req, res) => {
     const person = personOf(req, 'eligible');
     const { password } = parseBody(req, claimBody);
-    const { account, vault } = await accounts.claim(person, password);
-    res.status(200).json({ account: presentAccount(account), vault: presentVault(vault) });
+    const { account, vault, sharedWithYou } = await accounts.claim(person, password);
+    res.status(200).json({
+      account: presentAccount(account),
+      vault: presentVault(vault),
+      shared_with_you: presentSharedWithYou(sharedWithYou),
+    });
   });
 
   const recentSignIn = requireRecentSignIn(config);
 
   router.put('/password', recentSignIn, async (req, res) => {
     const person = personOf(req, 'eligible');
-    const { password } = parseBody(req, passwordBody);
+    const { password, end_other_sessions } = parseBody(req, changePasswordBody);
     checkPassword(password, person.email);
     await accounts.changePassword(person, password);
+    if (end_other_sessions && signInSessions) {
+      await signInSessions.endOthers(sessionHolderOf(req), req.sessionID, 'password_change', requestIdOf(req));
+    }
     res.status(204).end();
   });
 

@@ -309,7 +309,11 @@ describe('account service: register', () => {
     const papi = fakePapi();
     const service = serviceWith(mlflow, papi);
     const result = await service.register({ ...grace, email: 'Grace@Example.ORG' }, 'Grace-password-1');
-    expect(result).toEqual({ account: { id: 1, username: 'grace@example.org', is_admin: false }, vault: 'in_sync' });
+    expect(result).toEqual({
+      account: { id: 1, username: 'grace@example.org', is_admin: false },
+      vault: 'in_sync',
+      sharedWithYou: [],
+    });
     expect(mlflow.client.createUser).toHaveBeenCalledWith('grace@example.org', 'Grace-password-1');
     expect(await bindingOf(grace)).toMatchObject({
       username: 'grace@example.org',
@@ -445,6 +449,7 @@ describe('account service: claim', () => {
     expect(await service.claim(grace, 'Right-password-1')).toEqual({
       account: { id: 1, username: 'grace@example.org', is_admin: false },
       vault: 'in_sync',
+      sharedWithYou: [],
     });
     expect(await bindingOf(grace)).toMatchObject({ username: 'grace@example.org', bound_by: 'claim' });
     expect(papi.vault.get('token-grace')).toEqual({ username: 'grace@example.org', password: 'Right-password-1' });

@@ -11,7 +11,8 @@
  *   and the binding again.
  * - change password: MLflow first, then Vault; a failed Vault write is reported (`vault_out_of_sync`) and
  *   repaired by submitting the password again.
- * - delete: Vault first, then MLflow, then the binding; a failed Vault delete changes nothing.
+ * - delete: Vault first, then MLflow, then the binding; a failed Vault delete changes nothing. The owner's
+ *   machine accounts are deleted before all that (`machine-accounts/service.ts`).
  *
  * Cost: reading an owned account is one MLflow call, with the Vault read alongside it. Whether the Vault
  * copy signs in to MLflow is one more call, so its answer is remembered per user and secret content, and
@@ -43,6 +44,8 @@ import { createAudit } from '../registry/audit.js';
 import { createDeprovisioning } from './deprovision.js';
 import { passwordIsAName } from './password-policy.js';
 import { resolveOwnership, type Ownership, type PersonRef } from './ownership.js';
+import type { Invitations, SharedWithYou } from '../sharing/invitations.js';
+import type { MachineAccountsOfOwner } from '../machine-accounts/service.js';
 
 export type VaultStatus = 'disabled' | 'in_sync' | 'out_of_sync' | 'missing' | 'unavailable';
 
@@ -52,6 +55,11 @@ export interface Person extends PersonRef {
   accessToken: string;
   /** Eligible now; false when only the operator's rule refuses them (they are still identified). */
   eligible: boolean;
+  /**
+   * The provider's `email_verified` is true. Eligibility requires it unless the operator set
+   * REQUIRE_VERIFIED_EMAIL=false; invitations are applied only when it holds either way.
+   */
+  emailVerified?: boolean;
   /** Ties the activity record to the request's log lines. */
   requestId?: string;
 }
@@ -77,6 +85,10 @@ export interface AccountServiceDeps {
   now?: () => number;
   /** How long a successful check of the Vault copy is trusted without asking MLflow again. */
   vaultCheckTtlMs?: number;
+  /** Applies the pending invitations of the owner's verified email once their identity is bound. */
+  invitations?: Pick<Invitations, 'applyFor'>;
+  /** The owner's machine accounts go with the account: deleted before it, disabled with it. */
+  machineAccounts?: MachineAccountsOfOwner;
 }
 
 /** Wrong claim passwords allowed per identity in {@link CLAIM_WINDOW_MS}: MLflow passwords are not guessed here. */
@@ -96,6 +108,8 @@ export interface AccountStatus {
   ownership: Ownership;
   account: MlflowUser | null;
   vault: VaultStatus | null;
+  /** What pending invitations were applied at this visit (none when absent). */
+  sharedWithYou?: SharedWithYou[];
 }
 
 export function createAccountService(deps: AccountServiceDeps) {
@@ -113,6 +127,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     audit,
     logger,
     forget: (username) => vaultChecks.delete(username),
+    machineAccounts: deps.machineAccounts,
   });
   const ownershipDeps = { registry: accounts, mlflow, adminUsername: deps.adminUsername };
 
@@ -179,6 +194,20 @@ export function createAccountService(deps: AccountServiceDeps) {
 
   async function writeVault(person: Person, username: string, password: string): Promise<void> {
     await papi!.writeCredentials(person.accessToken, { username, password });
+  }
+
+  /**
+   * The grants waiting for the eligible owner's verified email, applied to the account bound to them: at
+   * registration, at a claim, and at each visit (which retries what failed before). Never throws.
+   */
+  async function applyInvitations(person: Person, username: string): Promise<SharedWithYou[]> {
+    if (!deps.invitations || !person.eligible) return [];
+    return deps.invitations.applyFor({
+      username,
+      email: person.email,
+      emailVerified: person.emailVerified === true,
+      requestId: person.requestId,
+    });
   }
 
   /**
@@ -278,17 +307,24 @@ export function createAccountService(deps: AccountServiceDeps) {
       if (!papi) {
         const account = await mlflow.getUser(binding.username);
         return account
-          ? { ownership, account, vault: 'disabled' }
+          ? { ownership, account, vault: 'disabled', sharedWithYou: await applyInvitations(person, binding.username) }
           : { ownership: { status: 'none', username: binding.username }, account: null, vault: 'disabled' };
       }
       const [account, stored] = await Promise.all([mlflow.getUser(binding.username), readVault(person)]);
       // Deleted in MLflow by an admin: this identity may register the same username again.
       if (!account)
         return { ownership: { status: 'none', username: binding.username }, account: null, vault: 'missing' };
-      return { ownership, account, vault: await vaultStatus(account, stored) };
+      const [vault, sharedWithYou] = await Promise.all([
+        vaultStatus(account, stored),
+        applyInvitations(person, binding.username),
+      ]);
+      return { ownership, account, vault, sharedWithYou };
     },
 
-    async register(person: Person, password: string): Promise<{ account: MlflowUser; vault: VaultStatus }> {
+    async register(
+      person: Person,
+      password: string,
+    ): Promise<{ account: MlflowUser; vault: VaultStatus; sharedWithYou: SharedWithYou[] }> {
       const { username, bound, wasDisabled } = await beforeChange(person, 'register', async () => {
         const ownership = await resolveOwnership(ownershipDeps, person, { askMlflow: 'unless-lower-case' });
         if (ownership.status === 'claimable') throw claimInstead(ownership.account.username);
@@ -306,7 +342,7 @@ export function createAccountService(deps: AccountServiceDeps) {
           wasDisabled: ownership.binding.disabled_at !== null,
         };
       });
-      return audit.run(
+      const registered = await audit.run(
         { actor: actorOf(person), action: 'register', target: accountTarget(username), requestId: person.requestId },
         async () => {
           vaultChecks.delete(username);
@@ -349,10 +385,14 @@ export function createAccountService(deps: AccountServiceDeps) {
           return { account, vault: 'in_sync' as const };
         },
       );
+      return { ...registered, sharedWithYou: await applyInvitations(person, username) };
     },
 
     /** Takes over an account made before the registry, by proving its current MLflow password. */
-    async claim(person: Person, password: string): Promise<{ account: MlflowUser; vault: VaultStatus }> {
+    async claim(
+      person: Person,
+      password: string,
+    ): Promise<{ account: MlflowUser; vault: VaultStatus; sharedWithYou: SharedWithYou[] }> {
       const account = await beforeChange(person, 'claim', async () => {
         const ownership = await resolveOwnership(ownershipDeps, person);
         if (ownership.status === 'owned') throw alreadyRegistered();
@@ -383,16 +423,19 @@ export function createAccountService(deps: AccountServiceDeps) {
         }
         return account;
       });
-      if (!papi) return { account: claimed, vault: 'disabled' };
-      vaultChecks.delete(claimed.username);
-      try {
-        await writeVault(person, claimed.username, password);
-        return { account: claimed, vault: 'in_sync' };
-      } catch (err) {
-        // The claim stands (MLflow proved it); the page offers to repair the Vault copy.
-        logger.warn({ err: describeForLog(err) }, 'storing credentials in Vault after a claim failed');
-        return { account: claimed, vault: 'out_of_sync' };
-      }
+      const vault = await (async (): Promise<VaultStatus> => {
+        if (!papi) return 'disabled';
+        vaultChecks.delete(claimed.username);
+        try {
+          await writeVault(person, claimed.username, password);
+          return 'in_sync';
+        } catch (err) {
+          // The claim stands (MLflow proved it); the page offers to repair the Vault copy.
+          logger.warn({ err: describeForLog(err) }, 'storing credentials in Vault after a claim failed');
+          return 'out_of_sync';
+        }
+      })();
+      return { account: claimed, vault, sharedWithYou: await applyInvitations(person, claimed.username) };
     },
 
     /** Sets a new password; on a disabled account this enables it again. */
@@ -443,6 +486,7 @@ export function createAccountService(deps: AccountServiceDeps) {
         { actor: actorOf(person), action: 'delete', target: accountTarget(username), requestId: person.requestId },
         async () => {
           vaultChecks.delete(username);
+          await deps.machineAccounts?.removeAllOf(username, person);
           const account = await mlflow.getUser(username);
           if (papi) {
             try {

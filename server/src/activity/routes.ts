@@ -38,7 +38,7 @@ export function createActivityRouter(deps: ActivityRouterDeps): Router {
     const username = await deps.accounts.actingUsername(person).catch(() => null);
     const managed = username ? await deps.sharing.managedResources({ username, identity: person }) : [];
     const entries = await deps.activity.page(
-      { actor: { issuer: person.issuer, subject: person.subject }, username, managed },
+      { actor: { issuer: person.issuer, subject: person.subject }, username, managed, machineAccountsOf: username },
       { limit: limit + 1, before },
     );
     const page = entries.slice(0, limit);

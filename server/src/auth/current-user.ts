@@ -12,7 +12,7 @@ import type { Config } from '../config.js';
 import { notAuthenticated, sessionExpired, AppError } from '../errors.js';
 import { evaluateEligibility, type Claims, type Eligibility } from './eligibility.js';
 import type { Oidc } from './oidc.js';
-import type { SignedInUser } from './session-data.js';
+import { LAST_SEEN_EVERY_MS, type SignedInUser } from './session-data.js';
 import { sessionStep } from '../security/session.js';
 
 /** Refresh this long before expiry, so a token does not expire between our check and PAPI's. */
@@ -99,6 +99,9 @@ export function createCurrentUser(config: Config, oidc: Oidc): RequestHandler {
         name: typeof user.claims.name === 'string' ? user.claims.name : undefined,
         accessToken: user.accessToken,
       };
+      // "Last seen" in the list of sign-ins; written at most once a minute, as each write saves the session.
+      const now = Date.now();
+      if (now - (req.session.lastSeenAt ?? 0) >= LAST_SEEN_EVERY_MS) req.session.lastSeenAt = now;
       next();
     } catch (err) {
       next(err);

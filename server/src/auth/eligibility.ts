@@ -35,7 +35,7 @@ function emailOf(claims: Claims): string | undefined {
 }
 
 /** `email_verified` must be the boolean `true` (some providers send the string "true": accept that too). */
-function isEmailVerified(claims: Claims): boolean {
+export function isEmailVerified(claims: Claims): boolean {
   return claims.email_verified === true || claims.email_verified === 'true';
 }
 

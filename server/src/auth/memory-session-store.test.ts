@@ -49,4 +49,32 @@ describe('MemorySessionStore', () => {
     await new Promise((r) => setTimeout(r, 40));
     expect(await get(store, 'a')).toMatchObject({ n: 1 });
   });
+
+  it('when a person’s sessions are listed, then only theirs are found, and listing them does not make them recently used', async () => {
+    // Room for three of these sessions (about 1,000 characters each), not four.
+    store = new MemorySessionStore({ maxBytes: 3_500, pruneIntervalMs: 60_000, defaultTtlMs: 60_000 });
+    const big = 'e'.repeat(800);
+    const grace = { issuer: 'https://idp.example.org', sub: 'grace' };
+    store.set('grace-1', data({ user: grace, createdAt: 1, device: 'Firefox on Linux', claims: big }));
+    store.set('alan', data({ user: { ...grace, sub: 'alan' }, claims: big }));
+    store.set('grace-2', data({ user: grace, createdAt: 2, claims: big }));
+    expect(
+      store
+        .sessionsOf(grace)
+        .map((s) => s.sid)
+        .sort(),
+    ).toEqual(['grace-1', 'grace-2']);
+    expect(store.sessionsOf({ ...grace, issuer: 'https://other.example.org' })).toEqual([]);
+    store.set('newest', data({ claims: big }));
+    expect(await get(store, 'grace-1')).toBeNull();
+  });
+
+  it('when a session is replaced, then only a session still stored is written', async () => {
+    store = new MemorySessionStore({ maxBytes: 1_000_000, pruneIntervalMs: 60_000, defaultTtlMs: 60_000 });
+    store.set('a', data({ n: 1 }));
+    store.replace('a', data({ n: 2 }));
+    store.replace('gone', data({ n: 3 }));
+    expect(await get(store, 'a')).toMatchObject({ n: 2 });
+    expect(await get(store, 'gone')).toBeNull();
+  });
 });

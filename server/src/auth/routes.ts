@@ -16,6 +16,7 @@ import { safeReturnTo } from './return-to.js';
 import { renderMessagePage } from './message-page.js';
 import { createPendingLogins } from './pending-logins.js';
 import { SESSION_COOKIE, sessionStep } from '../security/session.js';
+import { describeDevice } from '../sessions/device.js';
 
 const wantsJson = (req: Request) => req.accepts(['html', 'json']) === 'json';
 
@@ -77,6 +78,12 @@ export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: exp
       }
       await sessionStep(req, 'regenerate');
       req.session.user = { issuer: oidc.issuer, ...tokens };
+      // For the person's list of sign-ins: when, and from what kind of browser (never the User-Agent itself).
+      const signedInAt = Date.now();
+      req.session.createdAt = signedInAt;
+      req.session.lastSeenAt = signedInAt;
+      const device = describeDevice(req.get('user-agent'));
+      if (device) req.session.device = device;
       await sessionStep(req, 'save');
       res.set('Cache-Control', 'no-store').redirect(302, pending.returnTo);
     } catch (err) {

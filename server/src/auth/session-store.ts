@@ -8,13 +8,29 @@
  */
 import { createRequire } from 'node:module';
 import session from 'express-session';
-import { MemorySessionStore } from './memory-session-store.js';
+import { MemorySessionStore, type SessionOwner, type SessionSummary } from './memory-session-store.js';
+import './session-data.js';
+
+export type { SessionOwner, SessionSummary } from './memory-session-store.js';
 
 /** Both packages are CommonJS: `require` loads them synchronously, on first use. */
 const require = createRequire(import.meta.url);
 
+/**
+ * A person's sessions, across replicas when they share the store: what "Your sign-in sessions"
+ * (`sessions/`) lists and ends. It hands out session ids, which are bearer secrets: they stay on the server.
+ */
+export interface SessionDirectory {
+  /** The live (unexpired) sessions signed in as this identity, in no particular order. */
+  sessionsOf(owner: SessionOwner): Promise<SessionSummary[]>;
+  /** Ends one session: its next request is not signed in. */
+  destroy(sid: string): Promise<void>;
+}
+
 export interface SessionStoreHandle {
   store: session.Store;
+  /** The same sessions, found by whose they are. */
+  directory: SessionDirectory;
   kind: 'postgres' | 'memory';
   /** Readiness: can the store be reached? */
   check(): Promise<{ ok: boolean; message: string }>;
@@ -46,6 +62,9 @@ async function createTable(pool: import('pg').Pool): Promise<void> {
       "sess" json NOT NULL,
       "expire" timestamp(6) NOT NULL)`);
     await client.query(`CREATE INDEX IF NOT EXISTS "IDX_${TABLE}_expire" ON "${TABLE}" ("expire")`);
+    // Finds one person's sessions (`sessionsOf`) without reading every row. Added to existing tables on the
+    // next start: the table holds only live sessions, so building it takes moments.
+    await client.query(`CREATE INDEX IF NOT EXISTS "IDX_${TABLE}_user_sub" ON "${TABLE}" ((sess -> 'user' ->> 'sub'))`);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -68,6 +87,32 @@ function waitForTable(store: session.Store, ready: () => Promise<void>): void {
       );
     };
   }
+}
+
+type SetMethod = (sid: string, data: session.SessionData, callback?: (err?: unknown) => void) => void;
+
+/**
+ * A session that was read from the store and is saved back is only updated, never stored anew: once it has
+ * been ended (signed out, or ended from the list of sign-ins on any replica), a request of that session
+ * still in flight cannot bring it back by saving it at its end. New sessions (a sign-in's, after
+ * `regenerate`) are made by express-session's `generate`, not read from the store, and are stored as usual.
+ */
+function keepEndedSessionsEnded(store: session.Store, update: SetMethod): void {
+  const loaded = new WeakSet<object>();
+  const createSession = store.createSession.bind(store);
+  store.createSession = (req, data) => {
+    const made = createSession(req, data);
+    loaded.add(made);
+    return made;
+  };
+  const set: SetMethod = store.set.bind(store);
+  store.set = (sid, data, callback) => (loaded.has(data) ? update(sid, data, callback) : set(sid, data, callback));
+}
+
+/** When a stored session expires, in seconds since the epoch, as connect-pg-simple computes it. */
+function expiresAt(data: session.SessionData): number {
+  const expires = data.cookie?.expires;
+  return Math.ceil((expires ? new Date(expires).getTime() : Date.now() + 24 * 60 * 60 * 1000) / 1000);
 }
 
 export function createSessionStore(options: SessionStoreOptions): SessionStoreHandle {
@@ -94,9 +139,51 @@ export function createSessionStore(options: SessionStoreOptions): SessionStoreHa
         table = undefined;
         throw err;
       }));
+    keepEndedSessionsEnded(store, (sid, data, callback) => {
+      pool
+        .query(`UPDATE "${TABLE}" SET sess = $1, expire = to_timestamp($2) WHERE sid = $3`, [
+          data,
+          expiresAt(data),
+          sid,
+        ])
+        .then(
+          () => callback?.(),
+          (err: unknown) => callback?.(err),
+        );
+    });
     waitForTable(store, ensureTable);
+    const directory: SessionDirectory = {
+      async sessionsOf(owner) {
+        await ensureTable();
+        // Only what the list shows: the tokens and claims in `sess` never leave the database here.
+        const { rows } = await pool.query<{
+          sid: string;
+          createdAt: unknown;
+          lastSeenAt: unknown;
+          device: unknown;
+        }>(
+          `SELECT sid, sess -> 'createdAt' AS "createdAt", sess -> 'lastSeenAt' AS "lastSeenAt",
+                  sess -> 'device' AS "device"
+             FROM "${TABLE}"
+            WHERE sess -> 'user' ->> 'sub' = $1 AND sess -> 'user' ->> 'issuer' = $2
+              AND expire >= to_timestamp($3)`,
+          [owner.sub, owner.issuer, Date.now() / 1000],
+        );
+        return rows.map((row) => ({
+          sid: row.sid,
+          createdAt: typeof row.createdAt === 'number' ? row.createdAt : undefined,
+          lastSeenAt: typeof row.lastSeenAt === 'number' ? row.lastSeenAt : undefined,
+          device: typeof row.device === 'string' ? row.device : undefined,
+        }));
+      },
+      async destroy(sid) {
+        await ensureTable();
+        await pool.query(`DELETE FROM "${TABLE}" WHERE sid = $1`, [sid]);
+      },
+    };
     return {
       store,
+      directory,
       kind: 'postgres',
       async check() {
         try {
@@ -123,8 +210,13 @@ export function createSessionStore(options: SessionStoreOptions): SessionStoreHa
     pruneIntervalMs: pruneSeconds * 1000,
     defaultTtlMs: 12 * 60 * 60 * 1000,
   });
+  keepEndedSessionsEnded(store, (sid, data, callback) => store.replace(sid, data, callback));
   return {
     store,
+    directory: {
+      sessionsOf: (owner) => Promise.resolve(store.sessionsOf(owner)),
+      destroy: (sid) => new Promise<void>((resolve) => store.destroy(sid, () => resolve())),
+    },
     kind: 'memory',
     check: () => Promise.resolve({ ok: true, message: 'Sessions are kept in memory (single instance).' }),
     close() {

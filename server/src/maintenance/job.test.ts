@@ -1,7 +1,9 @@
 import { jest } from '@jest/globals';
 import type { AccountBinding } from '../registry/accounts.js';
 import type { ActivityEntry } from '../registry/activity.js';
+import { createAudit } from '../registry/audit.js';
 import { openRegistry, type Registry } from '../registry/index.js';
+import { createInvitations } from '../sharing/invitations.js';
 import { createMaintenance, type MaintenanceReport, type MaintenanceSettings } from './job.js';
 
 const DAY = 86_400_000;
@@ -15,7 +17,7 @@ const settings: MaintenanceSettings = {
   maintenanceIntervalSeconds: 3600,
 };
 
-const logger = { info: jest.fn(), error: jest.fn() };
+const logger = { info: jest.fn(), error: jest.fn(), warn: jest.fn() };
 
 const identity = (name: string) => ({
   issuer: 'https://idp.example.org',
@@ -58,7 +60,23 @@ function job(overrides: Partial<MaintenanceSettings> = {}) {
   return createMaintenance({
     registry,
     accounts: { disableInactive },
+    invitations: invitationsOf(registry),
     settings: { ...settings, ...overrides },
+    logger,
+  });
+}
+
+/** The real invitation rules over the registry; expiring them needs neither MLflow nor a lock. */
+function invitationsOf(registry: Registry) {
+  return createInvitations({
+    invitations: registry.invitations,
+    accounts: registry.accounts,
+    permissions: () => Promise.reject(new Error('the maintenance job does not call MLflow for invitations')),
+    names: { find: async () => null },
+    lock: { run: (_key, fn) => fn() },
+    audit: createAudit(registry.activity, logger),
+    ttlDays: 30,
+    now: clock,
     logger,
   });
 }
@@ -80,6 +98,7 @@ describe('maintenance job', () => {
       pruned: 2,
       disabled: ['ada@example.org', 'alan@example.org'],
       failed: [],
+      invitationsExpired: 0,
     });
     expect(disableInactive).not.toHaveBeenCalled();
     expect(await activityIds()).toEqual(['old-1', 'old-2', 'new']);
@@ -94,6 +113,7 @@ describe('maintenance job', () => {
       pruned: 2,
       disabled: ['ada@example.org', 'alan@example.org'],
       failed: [],
+      invitationsExpired: 0,
     });
     expect(disableInactive.mock.calls.map(([binding]) => binding.username)).toEqual([
       'ada@example.org',
@@ -150,6 +170,7 @@ describe('maintenance job', () => {
       pruned: 0,
       disabled: [],
       failed: [],
+      invitationsExpired: 0,
     });
     expect(disableInactive).not.toHaveBeenCalled();
     expect(await activityIds()).toEqual(['old-1', 'old-2', 'new']);
@@ -181,5 +202,46 @@ describe('maintenance job', () => {
     await registry.leases.acquire('maintenance', 'other-replica', 60_000);
     expect(await job().runOnce({ dryRun: true })).toMatchObject({ ran: true, dryRun: true, pruned: 2 });
     expect(await registry.leases.acquire('maintenance', 'other-replica', 60_000)).toBe(true);
+  });
+
+  describe('when invitations are past INVITATION_TTL_DAYS', () => {
+    const invite = (id: string, email: string, expiresAt: number) =>
+      registry.invitations.put(
+        { resourceType: 'experiment', resourceId: id, emailKey: email },
+        { permission: 'READ', invitedBy: 'grace@example.org', expiresAt },
+      );
+    const invitationEmails = async () =>
+      (await registry.database.db.selectFrom('invitations').select('email_key').orderBy('id').execute()).map(
+        (r) => r.email_key,
+      );
+
+    beforeEach(async () => {
+      await invite('7', 'old@example.org', time - 1);
+      await invite('7', 'young@example.org', time + DAY);
+    });
+
+    it('when run dry, then it counts the expired ones and deletes nothing', async () => {
+      expect(await job().runOnce({ dryRun: true })).toMatchObject({ dryRun: true, invitationsExpired: 1 });
+      expect(await invitationEmails()).toEqual(['old@example.org', 'young@example.org']);
+    });
+
+    it('when run, then the expired ones are deleted, each recorded as invite_expire by the service, and the rest stay', async () => {
+      expect(await job().runOnce()).toMatchObject({ ran: true, invitationsExpired: 1 });
+      expect(await invitationEmails()).toEqual(['young@example.org']);
+      const records = [];
+      for await (const r of registry.activity.since(0)) if (r.action === 'invite_expire') records.push(r);
+      expect(records).toEqual([
+        expect.objectContaining({
+          actor_issuer: null,
+          target_type: 'experiment',
+          target_id: '7',
+          subject_username: 'old@example.org',
+          permission: 'READ',
+          outcome: 'ok',
+        }),
+      ]);
+      expect(logger.info).toHaveBeenCalledWith(expect.objectContaining({ invitationsExpired: 1 }), 'maintenance done');
+      expect(await job().runOnce()).toMatchObject({ invitationsExpired: 0 });
+    });
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The maintenance job: deletes activity records older than the retention, and disables accounts whose
- * owner has not signed in eligible for DEPROVISION_AFTER_DAYS. It runs in-process on a schedule; with
+ * The maintenance job: deletes activity records older than the retention, disables accounts whose
+ * owner has not signed in eligible for DEPROVISION_AFTER_DAYS, and deletes expired invitations. It runs in-process on a schedule; with
  * several replicas, the one that holds the `maintenance` lease runs it and the others skip that round.
  * The same code runs by hand (`cli sweep`), and `--dry-run` reports what it would do, changing nothing.
  */
@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { describeForLog } from '../http.js';
 import type { AccountService } from '../account/service.js';
 import type { Registry } from '../registry/index.js';
+import type { Invitations } from '../sharing/invitations.js';
 
 const DAY_MS = 86_400_000;
 const LEASE = 'maintenance';
@@ -28,6 +29,8 @@ export interface MaintenanceReport {
   disabled: string[];
   /** Accounts whose disabling failed; retried next round. */
   failed: string[];
+  /** Invitations past INVITATION_TTL_DAYS deleted (or, in a dry run, that would be). */
+  invitationsExpired: number;
 }
 
 interface Logger {
@@ -38,6 +41,8 @@ interface Logger {
 export function createMaintenance(deps: {
   registry: Pick<Registry, 'accounts' | 'activity' | 'leases' | 'now'>;
   accounts: Pick<AccountService, 'disableInactive'>;
+  /** Deletes expired invitations, recording each. */
+  invitations: Pick<Invitations, 'expire'>;
   settings: MaintenanceSettings;
   logger: Logger;
 }) {
@@ -74,7 +79,8 @@ export function createMaintenance(deps: {
         }
       }
     }
-    return { pruned, disabled, failed };
+    const invitationsExpired = await deps.invitations.expire({ dryRun });
+    return { pruned, disabled, failed, invitationsExpired };
   }
 
   async function runOnce(options: { dryRun?: boolean } = {}): Promise<MaintenanceReport> {
@@ -83,11 +89,11 @@ export function createMaintenance(deps: {
     // The lease outlives a slow round, and a crashed holder frees it after one interval.
     const ttl = Math.max(settings.maintenanceIntervalSeconds * 1000, 60_000);
     if (!(await registry.leases.acquire(LEASE, holder, ttl))) {
-      return { ran: false, dryRun, pruned: 0, disabled: [], failed: [] };
+      return { ran: false, dryRun, pruned: 0, disabled: [], failed: [], invitationsExpired: 0 };
     }
     try {
       const report = { ran: true, dryRun, ...(await work(false)) };
-      if (report.pruned || report.disabled.length || report.failed.length) {
+      if (report.pruned || report.disabled.length || report.failed.length || report.invitationsExpired) {
         logger.info({ ...report }, 'maintenance done');
       }
       return report;

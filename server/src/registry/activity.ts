@@ -21,6 +21,16 @@ export const ACTIONS = [
   'deprovision',
   'bind',
   'unbind',
+  'invite',
+  'invite_change',
+  'invite_revoke',
+  'invite_apply',
+  'invite_expire',
+  'machine_create',
+  'machine_rotate',
+  'machine_delete',
+  'machine_disable',
+  'sessions_end',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -50,6 +60,11 @@ export interface ActivityScope {
   actor: { issuer: string; subject: string };
   username: string | null;
   managed: Array<{ type: string; id: string }>;
+  /**
+   * The owner whose machine accounts' records are theirs to read too (`<owner>/<label>`, target type
+   * `machine_account`, or the subject of a grant); usually `username`. Deleted ones included.
+   */
+  machineAccountsOf?: string | null;
 }
 
 export function createActivityLog(db: Kysely<Schema>, now: () => number = Date.now) {
@@ -88,6 +103,14 @@ export function createActivityLog(db: Kysely<Schema>, now: () => number = Date.n
           if (scope.username) {
             mine.push(eb.and([eb('target_type', '=', 'account'), eb('target_id', '=', scope.username)]));
             mine.push(eb('subject_username', '=', scope.username));
+          }
+          if (scope.machineAccountsOf) {
+            const prefix = `${scope.machineAccountsOf}/`;
+            // substr, not LIKE: exact and case-sensitive alike on SQLite and PostgreSQL, no escaping.
+            const startsWithPrefix = (column: 'target_id' | 'subject_username') =>
+              eb(eb.fn('substr', [column, eb.lit(1), eb.lit(prefix.length)]), '=', prefix);
+            mine.push(eb.and([eb('target_type', '=', 'machine_account'), startsWithPrefix('target_id')]));
+            mine.push(startsWithPrefix('subject_username'));
           }
           for (const resource of scope.managed) {
             mine.push(eb.and([eb('target_type', '=', resource.type), eb('target_id', '=', resource.id)]));

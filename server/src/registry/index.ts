@@ -6,7 +6,9 @@ import type { Config } from '../config.js';
 import { createAccountRegistry } from './accounts.js';
 import { createActivityLog } from './activity.js';
 import { openDatabase, type Database } from './database.js';
+import { createInvitationRegistry } from './invitations.js';
 import { createLeases } from './leases.js';
+import { createMachineAccountRegistry } from './machine-accounts.js';
 import { migrateToLatest } from './migrations.js';
 
 export interface Registry {
@@ -14,6 +16,9 @@ export interface Registry {
   accounts: ReturnType<typeof createAccountRegistry>;
   activity: ReturnType<typeof createActivityLog>;
   leases: ReturnType<typeof createLeases>;
+  /** Pending grants for emails not registered yet. */
+  invitations: ReturnType<typeof createInvitationRegistry>;
+  machineAccounts: ReturnType<typeof createMachineAccountRegistry>;
   now: () => number;
   close(): Promise<void>;
 }
@@ -32,6 +37,8 @@ export async function openRegistry(settings: Config['database'], now: () => numb
     accounts: createAccountRegistry(database.db, now),
     activity: createActivityLog(database.db, now),
     leases: createLeases(database.db, now),
+    invitations: createInvitationRegistry(database.db, now),
+    machineAccounts: createMachineAccountRegistry(database.db, now),
     now,
     close: () => database.close(),
   };

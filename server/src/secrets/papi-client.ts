@@ -22,6 +22,15 @@ export interface PapiClientOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Where a machine account's copy lives: `machine-accounts/<label>` beside the person's own secret
+ * (`/services/mlflow/machine-accounts/ci-nightly` for `/services/mlflow/credentials`), under the person's
+ * own Vault root like everything PAPI stores.
+ */
+export function machineAccountSecretPath(secretPath: string, label: string): string {
+  return `${secretPath.replace(/\/[^/]*$/, '')}/machine-accounts/${label}`;
+}
+
 export function createPapiClient(options: PapiClientOptions) {
   const request = createHttp('PAPI', options.apiUrl, options.fetch, options.timeoutMs);
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -44,21 +53,29 @@ export function createPapiClient(options: PapiClientOptions) {
       return parsed.success ? { username: parsed.data.username, password: parsed.data.password } : null;
     },
 
-    /** Creates or overwrites the secret (Vault KV v1: the whole object is replaced). */
-    async writeCredentials(accessToken: string, credentials: StoredCredentials): Promise<void> {
+    /**
+     * Creates or overwrites the secret (Vault KV v1: the whole object is replaced): the person's own at
+     * `USER_CREDENTIALS_SECRETS_PATH`, or the one at `path` (see {@link machineAccountSecretPath}).
+     */
+    async writeCredentials(
+      accessToken: string,
+      credentials: StoredCredentials,
+      path: string = options.secretPath,
+    ): Promise<void> {
       await request('/secrets', {
         method: 'POST',
         headers: bearer(accessToken),
-        query: { vo: options.vo, secret_path: options.secretPath },
+        query: { vo: options.vo, secret_path: path },
         json: { username: credentials.username, password: credentials.password },
       });
     },
 
-    async deleteCredentials(accessToken: string): Promise<void> {
+    /** Removes the secret (the person's own, or the one at `path`); PAPI succeeds whether or not it existed. */
+    async deleteCredentials(accessToken: string, path: string = options.secretPath): Promise<void> {
       await request('/secrets', {
         method: 'DELETE',
         headers: bearer(accessToken),
-        query: { vo: options.vo, secret_path: options.secretPath },
+        query: { vo: options.vo, secret_path: path },
       });
     },
   };

@@ -1,6 +1,7 @@
 /** The sharing API's wire format (snake_case, as in docs/api.md), shaped from the service's domain objects. */
 import type { Collaborator, HeldResource } from './rules.js';
-import type { SharingService } from './service.js';
+import type { Invitation, SharedWithYou } from './invitations.js';
+import type { InvitedCollaborator, SharingService } from './service.js';
 
 type Capabilities = Awaited<ReturnType<SharingService['capabilities']>>;
 
@@ -20,9 +21,29 @@ export const presentResource = (r: HeldResource & { name: string | null }) => ({
   pattern: r.pattern,
 });
 
-export const presentCollaborator = (c: Collaborator) => ({
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A person with a grant, or an invited email (`via: "invitation"`, with its `expires_at`). */
+export const presentCollaborator = (c: Collaborator | InvitedCollaborator) => ({
   username: c.username,
   permission: c.permission,
   via: c.via,
   role: c.roleName,
+  ...(c.via === 'invitation' ? { expires_at: iso(c.expiresAt) } : {}),
 });
+
+/** The pending grant of an invited email, in a look-up. */
+export const presentPending = (invitation: Invitation | null) =>
+  invitation ? { permission: invitation.permission, expires_at: iso(invitation.expiresAt) } : null;
+
+/** The answer to sharing with an email that has no account yet (202). */
+export const presentInvitation = (invitation: Invitation) => ({
+  username: invitation.email,
+  permission: invitation.permission,
+  pending: true,
+  expires_at: iso(invitation.expiresAt),
+});
+
+/** `shared_with_you` of `/api/me`: the invitations applied to the person's account just now. */
+export const presentSharedWithYou = (applied: readonly SharedWithYou[] = []) =>
+  applied.map((a) => ({ type: a.type, id: a.id, name: a.name, permission: a.permission, invited_by: a.invitedBy }));

@@ -6,7 +6,13 @@ import { personOf } from '../account/person.js';
 import type { AccountService } from '../account/service.js';
 import { parseBody, parseField } from '../validation.js';
 import { PERMISSIONS, RESOURCE_TYPES, type ResourceType } from '../mlflow/permissions.js';
-import { presentCapabilities, presentCollaborator, presentResource } from './present.js';
+import {
+  presentCapabilities,
+  presentCollaborator,
+  presentInvitation,
+  presentPending,
+  presentResource,
+} from './present.js';
 import type { Actor, SharingService } from './service.js';
 
 const typeSchema = z.enum(RESOURCE_TYPES, { error: `type must be one of ${RESOURCE_TYPES.join(', ')}.` });
@@ -70,6 +76,7 @@ export function createSharingRouter(deps: SharingRouterDeps): Router {
       username: found.username,
       permission: found.permission,
       effective_permission: found.effectivePermission,
+      pending: presentPending(found.pending),
     });
   });
 
@@ -78,6 +85,8 @@ export function createSharingRouter(deps: SharingRouterDeps): Router {
     const username = await collaboratorName(req);
     const { permission } = parseBody(req, permissionBody);
     const result = await sharing.setCollaborator(await actorOf(req), type, id, username, permission);
+    // An email without an account was invited: the grant waits for them to register.
+    if (result.pending) return void res.status(202).json(presentInvitation(result.pending));
     res.status(result.created ? 201 : 200).json({ username: result.username, permission: result.permission });
   });
 

@@ -29,8 +29,10 @@ import {
 import { AppError } from '../errors.js';
 import type { Action, Actor as ActivityActor } from '../registry/activity.js';
 import type { Audit } from '../registry/audit.js';
+import { usernameKey } from '../registry/accounts.js';
 import type { ResourceNames } from './resource-names.js';
 import type { ResourceLock } from './resource-lock.js';
+import type { Invitation, Invitations } from './invitations.js';
 import {
   anotherManagerRemains,
   collaboratorsOf,
@@ -56,6 +58,17 @@ export interface SharingDeps {
   lock: ResourceLock;
   /** Records every grant change, and every refused attempt, in the activity log. */
   audit: Pick<Audit, 'write'>;
+  /** Pending grants for emails without an account; without it, such a target is 404 `user_not_registered`. */
+  invitations?: Invitations;
+}
+
+/** An invitation listed beside the people with access. */
+export interface InvitedCollaborator {
+  username: string;
+  permission: Permission;
+  via: 'invitation';
+  roleName: null;
+  expiresAt: number;
 }
 
 /** What one action needs to know about the people involved, read in as few MLflow calls as possible. */
@@ -81,12 +94,26 @@ export function createSharingService(deps: SharingDeps) {
     return { actor: actorAccess, target: targetAccess, everyone };
   }
 
-  /** Refuses (403, MLflow untouched) unless the person may manage the resource; then requires it to exist. */
-  async function authorize(api: PermissionsApi, actor: Actor, type: ResourceType, id: string, target?: string) {
+  /**
+   * Refuses (403, MLflow untouched) unless the person may manage the resource; then requires it to exist,
+   * and the target to have an account. With `invitable`, a target that may be invited instead (see
+   * `invitations.ts`) passes with `target: null`: only a manager ever gets that far.
+   */
+  async function authorize(
+    api: PermissionsApi,
+    actor: Actor,
+    type: ResourceType,
+    id: string,
+    target?: string,
+    options: { invitable?: boolean } = {},
+  ) {
     const involved = await readInvolved(api, actor, target);
     if (!mayManage(involved.actor, type, id)) throw notAManager();
     if (!(await names.find(type, id))) throw resourceNotFound(type, id);
-    if (target !== undefined && !involved.target) throw userNotRegistered(target);
+    if (target !== undefined && !involved.target) {
+      if (!(options.invitable && deps.invitations && (await deps.invitations.invitable(target))))
+        throw userNotRegistered(target);
+    }
     return involved;
   }
 
@@ -113,9 +140,9 @@ export function createSharingService(deps: SharingDeps) {
   async function recorded<T>(
     actor: Actor,
     change: { type: ResourceType; id: string; username: string; permission: Permission | null; action: Action },
-    run: () => Promise<{ result: T; action: Action }>,
+    run: () => Promise<{ result: T; action: Action; subject?: string }>,
   ): Promise<T> {
-    const entry = async (action: Action, outcome: string) => {
+    const entry = async (action: Action, outcome: string, subject = change.username) => {
       const name =
         change.type === 'experiment'
           ? ((await names.find(change.type, change.id).catch(() => null))?.name ?? null)
@@ -124,15 +151,15 @@ export function createSharingService(deps: SharingDeps) {
         actor: actor.identity,
         action,
         target: { type: change.type, id: change.id, name },
-        subject: change.username,
+        subject,
         permission: change.permission,
         outcome,
         requestId: actor.requestId,
       });
     };
     try {
-      const { result, action } = await run();
-      await entry(action, 'ok');
+      const { result, action, subject } = await run();
+      await entry(action, 'ok', subject);
       return result;
     } catch (err) {
       await entry(change.action, err instanceof AppError ? err.code : 'internal_error');
@@ -181,7 +208,12 @@ export function createSharingService(deps: SharingDeps) {
         .sort((a, b) => Number(a.pattern) - Number(b.pattern) || (a.name ?? a.id).localeCompare(b.name ?? b.id));
     },
 
-    async listCollaborators(actor: Actor, type: ResourceType, id: string): Promise<Collaborator[]> {
+    /** Everyone with a grant, then the emails invited (pending grants). */
+    async listCollaborators(
+      actor: Actor,
+      type: ResourceType,
+      id: string,
+    ): Promise<Array<Collaborator | InvitedCollaborator>> {
       const api = await deps.permissions();
       if (!api.canListCollaborators) {
         await authorize(api, actor, type, id);
@@ -192,49 +224,97 @@ export function createSharingService(deps: SharingDeps) {
       if (!self) throw notRegistered();
       if (!mayManage(self, type, id)) throw notAManager();
       if (!(await names.find(type, id))) throw resourceNotFound(type, id);
-      return collaboratorsOf(everyone, type, id);
+      const invited = deps.invitations ? await deps.invitations.forResource(type, id) : [];
+      return [...collaboratorsOf(everyone, type, id), ...invited.map(asCollaborator)];
     },
 
+    /** One person's grants; for an invited email, its pending grant (`pending`), on both generations. */
     async getCollaborator(actor: Actor, type: ResourceType, id: string, username: string) {
       const api = await deps.permissions();
-      const { target } = await authorize(api, actor, type, id, username);
+      const { target } = await authorize(api, actor, type, id, username, { invitable: true });
+      if (!target) {
+        const invitation = await deps.invitations!.find(type, id, username);
+        if (!invitation) throw userNotRegistered(username);
+        return {
+          username: invitation.email,
+          permission: null,
+          effectivePermission: 'NO_PERMISSIONS' as EffectivePermission,
+          pending: invitation as Invitation | null,
+        };
+      }
       return {
         username,
-        permission: directPermission(target!, type, id),
-        effectivePermission: effectivePermission(target!, type, id),
+        permission: directPermission(target, type, id),
+        effectivePermission: effectivePermission(target, type, id),
+        pending: null as Invitation | null,
       };
     },
 
-    /** Creates or changes `username`'s direct grant; `created` tells which. */
+    /**
+     * Creates or changes `username`'s direct grant; `created` tells which. An email without an account is
+     * invited instead: `pending` then holds the invitation (created, or changed and renewed).
+     */
     async setCollaborator(actor: Actor, type: ResourceType, id: string, username: string, permission: Permission) {
       return recorded(actor, { type, id, username, permission, action: 'share_grant' }, async () => {
         const api = await deps.permissions();
         if (!api.supports(permission)) throw permissionNotSupported(permission);
         const result = await deps.lock.run(`${type}:${id}`, async () => {
-          const involved = await authorize(api, actor, type, id, username);
-          const current: EffectivePermission | null = directPermission(involved.target!, type, id);
+          const involved = await authorize(api, actor, type, id, username, { invitable: true });
+          if (!involved.target) {
+            const { invitation, created } = await deps.invitations!.put(actor.username, type, id, username, permission);
+            return { username: invitation.email, permission, created, pending: invitation };
+          }
+          const current: EffectivePermission | null = directPermission(involved.target, type, id);
           if (current === 'MANAGE' && permission !== 'MANAGE') ensureAnotherManager(api, involved, type, id, username);
+          // A grant given directly supersedes an invitation still waiting for the same email.
+          await deps.invitations?.revoke(type, id, username);
           await api.setPermission(username, type, id, permission, current);
-          return { username, permission, created: current === null };
+          return { username, permission, created: current === null, pending: null as Invitation | null };
         });
+        if (result.pending)
+          return { result, action: result.created ? 'invite' : 'invite_change', subject: result.username };
         return { result, action: result.created ? 'share_grant' : 'share_change' };
       });
     },
 
+    /** Removes `username`'s direct grant, or revokes the invitation of an email without an account. */
     async removeCollaborator(actor: Actor, type: ResourceType, id: string, username: string) {
       await recorded(actor, { type, id, username, permission: null, action: 'share_revoke' }, async () => {
         const api = await deps.permissions();
-        await deps.lock.run(`${type}:${id}`, async () => {
-          const involved = await authorize(api, actor, type, id, username);
-          const current = directPermission(involved.target!, type, id);
-          if (current === null) throw grantNotFound(username);
+        const invited = await deps.lock.run(`${type}:${id}`, async () => {
+          const involved = await authorize(api, actor, type, id, username, { invitable: true });
+          if (!involved.target) {
+            if (!(await deps.invitations!.revoke(type, id, username))) throw userNotRegistered(username);
+            return true;
+          }
+          const current = directPermission(involved.target, type, id);
+          if (current === null) {
+            // Registered, but the invitation is not applied yet (it is at their next visit): revoke that.
+            if (await deps.invitations?.revoke(type, id, username)) return true;
+            throw grantNotFound(username);
+          }
           if (current === 'MANAGE') ensureAnotherManager(api, involved, type, id, username);
+          // Nothing may give back at their next visit what is taken away now (revoked first, so that a
+          // failure of the registry leaves MLflow as it was).
+          await deps.invitations?.revoke(type, id, username);
           await api.revoke(username, type, id);
+          return false;
         });
-        return { result: undefined, action: 'share_revoke' as const };
+        return invited
+          ? { result: undefined, action: 'invite_revoke' as const, subject: usernameKey(username) }
+          : { result: undefined, action: 'share_revoke' as const };
       });
     },
   };
 }
+
+/** An invitation as a row of the collaborator list. */
+const asCollaborator = (invitation: Invitation): InvitedCollaborator => ({
+  username: invitation.email,
+  permission: invitation.permission,
+  via: 'invitation',
+  roleName: null,
+  expiresAt: invitation.expiresAt,
+});
 
 export type SharingService = ReturnType<typeof createSharingService>;

@@ -44,9 +44,11 @@ describe('when an eligible person registers, changes the password and deletes th
       'csrf_token',
       'ownership',
       'reauthentication',
+      'shared_with_you',
       'user',
       'vault',
     ]);
+    expect(me.body.shared_with_you).toEqual([]);
     expect(typeof me.body.csrf_token).toBe('string');
   });
 

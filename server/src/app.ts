@@ -23,6 +23,7 @@ import { createHealthRouter, type Check } from './health/routes.js';
 import { createSpaRouter } from './spa/static.js';
 import { createPublicConfigRouter } from './public-config/routes.js';
 import { createSharingRouter } from './sharing/routes.js';
+import { createGroupSharingRouter, createMyGroupsRouter } from './groups/routes.js';
 import type { MlflowClient } from './mlflow/client.js';
 import type { PapiClient } from './secrets/papi-client.js';
 import type { Registry } from './registry/index.js';
@@ -77,7 +78,15 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
   base.use(sessionMiddleware(config, deps.sessionStore));
 
   const csrf = createCsrf(config.allowedOrigins);
-  base.use('/auth', createAuthRouter(config, deps.oidc, csrf.protect));
+  const { groups } = deps.services;
+  base.use(
+    '/auth',
+    createAuthRouter(config, deps.oidc, csrf.protect, {
+      afterSignIn: (user, requestId) =>
+        groups.syncAtSignIn({ issuer: user.issuer, subject: user.sub, claims: user.claims, requestId }),
+      logger: deps.logger,
+    }),
+  );
 
   const api = express.Router();
   api.use(express.json({ limit: '16kb', strict: false }));
@@ -98,6 +107,7 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
     currentUser,
     createMachineAccountRouter(config, { machineAccounts: deps.services.machineAccounts, accounts }),
   );
+  api.use('/me/groups', currentUser, createMyGroupsRouter({ groups }));
   api.use('/me', currentUser, createAccountRouter(config, accounts, csrf, signInSessions));
   api.use(
     createSharingRouter({
@@ -107,6 +117,7 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
       canonicalUsername: async (typed) => (await deps.registry.accounts.byUsername(typed))?.username ?? typed.trim(),
     }),
   );
+  api.use(createGroupSharingRouter({ groups, accounts, currentUser }));
   api.use(notFoundHandler);
   base.use('/api', api);
 

@@ -256,3 +256,19 @@ describe('.env.sample', () => {
     expect(result.config.oidc.redirectUri).toBe(`https://${sample.DOMAIN}/signup/auth/callback`);
   });
 });
+
+describe('SHAREABLE_GROUPS', () => {
+  it('when unset, then group sharing is off (no patterns)', () => {
+    const result = loadConfig(valid);
+    expect(result.ok && result.config.shareableGroups).toEqual([]);
+  });
+  it('when it holds patterns, then they are kept as written', () => {
+    const result = loadConfig({ ...valid, SHAREABLE_GROUPS: 'realm_role:team-*, group:/projects/*' });
+    expect(result.ok && result.config.shareableGroups).toEqual(['realm_role:team-*', 'group:/projects/*']);
+  });
+  it('when a pattern is malformed, then the start fails with a plain message naming it', () => {
+    const result = loadConfig({ ...valid, SHAREABLE_GROUPS: 'teams-*' });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.join('\n')).toMatch(/SHAREABLE_GROUPS holds "teams-\*"/);
+  });
+});

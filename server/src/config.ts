@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseGroupPatterns } from './groups/patterns.js';
 
 const MIN_PASSWORD_LENGTH = 12;
 
@@ -104,6 +105,7 @@ const rawSchema = z.object({
   SUPPORT_CONTACT: optionalText,
   MACHINE_ACCOUNTS_PER_USER: optionalText,
   INVITATION_TTL_DAYS: optionalText,
+  SHAREABLE_GROUPS: optionalText,
 });
 
 type Raw = z.infer<typeof rawSchema>;
@@ -179,6 +181,11 @@ export interface Config {
   machineAccountsPerUser: number;
   /** How long an invitation (a grant for an email not registered yet) waits before it expires. */
   invitationTtlDays: number;
+  /**
+   * Which of a person's claims are groups they may share with (`<kind>:<glob>`, see `groups/patterns.ts`);
+   * empty turns group sharing off.
+   */
+  shareableGroups: string[];
 }
 
 export type ConfigResult = { ok: true; config: Config; warnings: string[] } | { ok: false; errors: string[] };
@@ -362,6 +369,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     errors,
   );
 
+  const groupPatterns = parseGroupPatterns(raw.SHAREABLE_GROUPS);
+  errors.push(...groupPatterns.errors);
+
   const allowedOrigins: string[] = [];
   for (const origin of splitList(raw.ALLOWED_ORIGINS)) {
     if (URL.canParse(origin)) allowedOrigins.push(new URL(origin).origin);
@@ -427,6 +437,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     supportContact: raw.SUPPORT_CONTACT,
     machineAccountsPerUser,
     invitationTtlDays,
+    shareableGroups: groupPatterns.patterns.map((p) => `${p.kind}:${p.glob}`),
   };
   return { ok: true, config: deepFreeze(config), warnings };
 }

@@ -102,6 +102,14 @@ export const claimPasswordIncorrect = (username: string) =>
   );
 export const notAManager = () =>
   forbidden('You can only share what you manage: you need the MANAGE permission on this resource.');
+export const notAGroupMember = (group: string, sharingOn: boolean) =>
+  new AppError(
+    403,
+    'not_a_group_member',
+    sharingOn
+      ? `You can only share with a group you belong to, and ${group} is not one of your shareable groups. If you joined it recently, sign out and in again.`
+      : 'Sharing with groups is turned off on this service.',
+  );
 export const machineAccountsDisabled = () =>
   new AppError(
     403,
@@ -123,6 +131,8 @@ export const resourceNotFound = (type: string, id: string) =>
   new AppError(404, 'resource_not_found', `There is no ${type.replace('_', ' ')} "${id}".`);
 export const grantNotFound = (username: string) =>
   new AppError(404, 'grant_not_found', `${username} has no direct permission on this resource.`);
+export const groupGrantNotFound = (group: string) =>
+  new AppError(404, 'group_grant_not_found', `The group ${group} has no permission on this resource.`);
 export const sessionNotFound = () =>
   new AppError(404, 'session_not_found', 'That is not one of your sign-in sessions, or it has ended already.');
 export const machineAccountNotFound = (label: string) =>
@@ -147,6 +157,12 @@ export const accountOwnedByOtherIdentity = (email: string, contact: string | und
     409,
     'account_owned_by_other_identity',
     `The MLflow account for ${email} already belongs to another sign-in. If it is yours, sign out and sign in the way you did when you registered (the same provider and account). Otherwise, contact ${contact ?? 'the operator of this service'}.`,
+  );
+export const groupRoleConflict = (roleName: string) =>
+  new AppError(
+    409,
+    'group_role_conflict',
+    `MLflow has a role named ${roleName} that this service did not make, so the group cannot be shared with. Ask an MLflow administrator to rename or delete that role.`,
   );
 export const lastManager = (canListCollaborators: boolean) =>
   new AppError(
@@ -200,6 +216,12 @@ export const internalError = () =>
     500,
     'internal_error',
     'Something went wrong on our side. Try again, and tell the operators if it persists.',
+  );
+export const groupsNotSupportedByMlflow = () =>
+  new AppError(
+    501,
+    'not_supported_by_mlflow',
+    'This MLflow version (before 3.13) has no roles, so nothing can be shared with a group. Share with people one by one instead.',
   );
 export const notSupportedByMlflow = () =>
   new AppError(

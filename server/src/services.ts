@@ -15,6 +15,7 @@ import type { ResourceLock } from './sharing/resource-lock.js';
 import type { ResourceNames } from './sharing/resource-names.js';
 import { createSharingService } from './sharing/service.js';
 import { createInvitations } from './sharing/invitations.js';
+import { createGroupService } from './groups/service.js';
 
 export interface ServiceDeps {
   logger: Logger;
@@ -52,6 +53,17 @@ export function createServices(config: Config, deps: ServiceDeps) {
     limit: config.machineAccountsPerUser,
     logger: deps.logger,
   });
+  const groups = createGroupService({
+    patterns: config.shareableGroups ?? [],
+    permissions: deps.permissions,
+    roles: deps.mlflow.roles,
+    registry: deps.registry.groups,
+    accounts: deps.registry.accounts,
+    names: deps.resourceNames,
+    lock: deps.resourceLock,
+    audit: sharingAudit,
+    logger: deps.logger,
+  });
   const accounts = createAccountService({
     mlflow: deps.mlflow,
     permissions: deps.permissions,
@@ -65,6 +77,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     now: deps.registry.now,
     machineAccounts,
     invitations,
+    groups,
   });
   const sharing = createSharingService({
     permissions: deps.permissions,
@@ -73,7 +86,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     audit: sharingAudit,
     invitations,
   });
-  return { accounts, sharing, machineAccounts, invitations };
+  return { accounts, sharing, machineAccounts, invitations, groups };
 }
 
 export type Services = ReturnType<typeof createServices>;

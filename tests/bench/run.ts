@@ -9,7 +9,8 @@
  *   person with Vault enabled (p50/p99, sequential, after warm-up);
  * - MLflow calls per action: `GET /api/me`, register, change password, listing 1,000 experiments the
  *   person holds a grant on (created directly in MLflow as that person, so MLflow grants them MANAGE),
- *   and one sharing change;
+ *   and one sharing change; a sign-in (its group sync, which runs after the redirect) with 0, 5 and 50
+ *   shared groups, the first after the groups were shared (joining each) and the next (in step);
  * - the BFF's resident memory: idle after start, after 10,000 signed-in sessions (in-memory store), and
  *   after 50,000 anonymous cookieless `GET /signup/auth/login`, with a sample of the signed-in sessions
  *   checked before and after; once with the production image's runtime settings (the Dockerfile's
@@ -213,6 +214,7 @@ function bffEnv(s: Services, port: number): Record<string, string> {
     PRIVACY_POLICY_URL: 'https://example.org/privacy',
     TERMS_OF_USE_URL: 'https://example.org/terms',
     SESSION_SECRET: s.secret,
+    SHAREABLE_GROUPS: 'realm_role:bench-group-*',
   };
 }
 
@@ -453,6 +455,9 @@ async function functional(s: Services): Promise<void> {
       return { calls: r.calls, status: String(r.value.status) };
     });
 
+    // --- a sign-in's group sync with 0, 5 and 50 shared groups (Ivan shares them all, Heidi joins them)
+    await groupSyncSteps(s, bff.origin, step);
+
     // --- the SPA's first load, as served
     try {
       const dist = path.join(repoRoot, 'client', 'dist');
@@ -495,6 +500,67 @@ async function functional(s: Services): Promise<void> {
   } finally {
     await bff.stop();
   }
+}
+
+/** Signs in and waits for that sign-in's group sync to be recorded (`GET /api/me/groups` costs no MLflow call). */
+async function signInSynced(origin: string, person: { login: string; password: string }): Promise<Api> {
+  const start = Date.now();
+  const api = await Api.signIn(origin, person);
+  for (let i = 0; i < 600; i++) {
+    const sync = (await api.call('GET', '/api/me/groups')).body?.sync;
+    if (sync && Date.parse(sync.attempted_at) >= start) return api;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the group sync of ${person.login}'s sign-in was never recorded`);
+}
+
+async function groupSyncSteps(
+  s: Services,
+  origin: string,
+  step: (
+    label: string,
+    target: number | undefined,
+    fn: () => Promise<{ calls: ProxiedCall[]; status: string }>,
+  ) => Promise<void>,
+): Promise<void> {
+  const groups = (n: number) => Array.from({ length: n }, (_, i) => `bench-group-${String(i + 1).padStart(2, '0')}`);
+  const roles = (extra: string[]) => ({
+    realm_access: { roles: [REQUIRED_REALM_ROLES_FOR_TESTS, 'offline_access', ...extra] },
+  });
+  s.oidc.setClaims('ivan', roles(groups(50)));
+  s.oidc.setClaims('heidi', roles([]));
+  const ivan = await Api.signIn(origin, accounts.ivan);
+  expectStatus('register (Ivan)', await ivan.call('POST', '/api/me', { password: PASSWORD }), 201);
+  const heidi = await Api.signIn(origin, accounts.heidi);
+  expectStatus('register (Heidi)', await heidi.call('POST', '/api/me', { password: PASSWORD }), 201);
+  // Ivan manages an experiment of his own and shares it with his 50 groups (he joins each role at once).
+  const exp = await fetch(`${s.mlflow.url}/api/2.0/mlflow/experiments/create`, {
+    method: 'POST',
+    headers: { Authorization: basicAuth(accounts.ivan.email!, PASSWORD), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'bench group experiment' }),
+  });
+  const { experiment_id: id } = (await exp.json()) as { experiment_id: string };
+  for (const g of groups(50))
+    expectStatus(
+      `share with ${g}`,
+      await ivan.call('PUT', `/api/experiment/${id}/groups/${encodeURIComponent(`realm_role:${g}`)}`, {
+        permission: 'READ',
+      }),
+      201,
+    );
+  const signIn = (label: string, n: number) =>
+    step(label, undefined, async () => {
+      s.oidc.setClaims('heidi', roles(groups(n)));
+      const r = await counted(s.counter, () => signInSynced(origin, accounts.heidi));
+      return { calls: r.calls, status: `${n} group(s)` };
+    });
+  await signIn('sign-in, 0 groups', 0);
+  await signIn('sign-in, 0 groups (again)', 0);
+  await signIn('sign-in, 5 groups (first since shared: joins 5)', 5);
+  await signIn('sign-in, 5 groups (again, in step)', 5);
+  await signIn('sign-in, 50 groups (joins 45 more)', 50);
+  await signIn('sign-in, 50 groups (again, in step)', 50);
+  await signIn('sign-in, 0 groups (leaves 50)', 0);
 }
 
 /* ------------------------------------------------------------------------------------------------ */

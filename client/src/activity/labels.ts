@@ -32,6 +32,7 @@ const SESSIONS_ENDED: Readonly<Record<string, string>> = {
 export function targetLabel(target: ActivityEntry['target']): string {
   if (target.type === 'account') return `the account ${target.name ?? target.id}`;
   if (target.type === 'machine_account') return `the machine account ${target.id}`;
+  if (target.type === 'group') return `the group ${target.id}`;
   // A newer BFF may name a type this page does not know: say it as it is.
   const type = (TYPE_TEXT as Partial<Record<string, { singular: string }>>)[target.type]?.singular ?? target.type;
   if (target.name !== null) return `${type} “${target.name}”`;
@@ -113,6 +114,22 @@ export function describeActivity(entry: ActivityEntry, ownUsername: string | nul
         : `Applied the invitation of ${subject} to ${target}`;
     case 'invite_expire':
       return `The invitation of ${subject} to ${target} expired`;
+    case 'group_join':
+      return `Added ${subject} to ${target} at sign-in`;
+    case 'group_leave':
+      return entry.detail === 'deprovision'
+        ? `Removed ${subject} from ${target} with the account`
+        : `Removed ${subject} from ${target} at sign-in (no longer in the group)`;
+    case 'group_grant':
+      return permission
+        ? `Gave the group ${entry.subject ?? ''} ${permission} access to ${target}`
+        : `Gave the group ${entry.subject ?? ''} access to ${target}`;
+    case 'group_change':
+      return permission
+        ? `Changed the group ${entry.subject ?? ''}’s access to ${target} to ${permission}`
+        : `Changed the group ${entry.subject ?? ''}’s access to ${target}`;
+    case 'group_revoke':
+      return `Removed the group ${entry.subject ?? ''}’s access to ${target}`;
     default:
       return `“${entry.action}” on ${target}`;
   }

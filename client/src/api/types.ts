@@ -163,7 +163,12 @@ export type ActivityAction =
   | 'machine_rotate'
   | 'machine_delete'
   | 'machine_disable'
-  | 'sessions_end';
+  | 'sessions_end'
+  | 'group_join'
+  | 'group_leave'
+  | 'group_grant'
+  | 'group_change'
+  | 'group_revoke';
 
 /** One entry of `GET /api/me/activity`. */
 export interface ActivityEntry {
@@ -175,7 +180,7 @@ export interface ActivityEntry {
   actor: { email: string | null; you: boolean; service: boolean };
   /** A known {@link ActivityAction}, or whatever a newer BFF sends. */
   action: ActivityAction | (string & {});
-  target: { type: 'account' | 'machine_account' | ResourceType; id: string; name: string | null };
+  target: { type: 'account' | 'machine_account' | 'group' | ResourceType; id: string; name: string | null };
   /** The person a sharing action was about (the one given, changed or losing a permission). */
   subject: string | null;
   permission: EffectivePermission | null;

@@ -14,6 +14,7 @@ import { SERVICE_ACTOR } from '../registry/activity.js';
 import type { Audit } from '../registry/audit.js';
 import type { PapiClient } from '../secrets/papi-client.js';
 import type { MachineAccountsOfOwner } from '../machine-accounts/service.js';
+import type { GroupService } from '../groups/service.js';
 
 export interface DeprovisioningDeps {
   mlflow: Pick<MlflowClient, 'updatePassword' | 'getUser'>;
@@ -25,6 +26,8 @@ export interface DeprovisioningDeps {
   forget(username: string): void;
   /** The owner's machine accounts are disabled with the account. */
   machineAccounts?: Pick<MachineAccountsOfOwner, 'disableAllOf'>;
+  /** The owner leaves every group role (the grants of their groups stop reaching the account). */
+  groups?: Pick<GroupService, 'leaveAll'>;
 }
 
 export function createDeprovisioning(deps: DeprovisioningDeps) {
@@ -66,6 +69,7 @@ export function createDeprovisioning(deps: DeprovisioningDeps) {
           }
           // Before the owner is marked: a failure here leaves the owner to the next round, which finishes.
           await deps.machineAccounts?.disableAllOf(username, reason, { requestId: context.requestId });
+          await deps.groups?.leaveAll(username, { requestId: context.requestId, detail: 'deprovision' });
           await deps.accounts.markDisabled(username, reason, vaultCleanupPending);
         },
       );

@@ -42,6 +42,7 @@ import type { AccountBinding, AccountRegistry } from '../registry/accounts.js';
 import { usernameKey } from '../registry/accounts.js';
 import { createAudit } from '../registry/audit.js';
 import { createDeprovisioning } from './deprovision.js';
+import type { GroupService } from '../groups/service.js';
 import { passwordIsAName } from './password-policy.js';
 import { resolveOwnership, type Ownership, type PersonRef } from './ownership.js';
 import type { Invitations, SharedWithYou } from '../sharing/invitations.js';
@@ -89,6 +90,8 @@ export interface AccountServiceDeps {
   invitations?: Pick<Invitations, 'applyFor'>;
   /** The owner's machine accounts go with the account: deleted before it, disabled with it. */
   machineAccounts?: MachineAccountsOfOwner;
+  /** Group roles: deprovisioning removes the person from every one. */
+  groups?: Pick<GroupService, 'leaveAll'>;
 }
 
 /** Wrong claim passwords allowed per identity in {@link CLAIM_WINDOW_MS}: MLflow passwords are not guessed here. */
@@ -128,6 +131,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     logger,
     forget: (username) => vaultChecks.delete(username),
     machineAccounts: deps.machineAccounts,
+    groups: deps.groups,
   });
   const ownershipDeps = { registry: accounts, mlflow, adminUsername: deps.adminUsername };
 

@@ -23,7 +23,7 @@ export function entitlementsOf(claims: Claims): string[] {
   return [...new Set([...stringList(claims.eduperson_entitlement), ...stringList(claims.entitlements)])];
 }
 
-function realmRolesOf(claims: Claims): string[] {
+export function realmRolesOf(claims: Claims): string[] {
   const realmAccess = claims.realm_access;
   if (realmAccess && typeof realmAccess === 'object') return stringList((realmAccess as { roles?: unknown }).roles);
   return [];

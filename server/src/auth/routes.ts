@@ -17,10 +17,24 @@ import { renderMessagePage } from './message-page.js';
 import { createPendingLogins } from './pending-logins.js';
 import { SESSION_COOKIE, sessionStep } from '../security/session.js';
 import { describeDevice } from '../sessions/device.js';
+import { describeForLog } from '../http.js';
+import type { SignedInUser } from './session-data.js';
 
 const wantsJson = (req: Request) => req.accepts(['html', 'json']) === 'json';
 
-export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: express.RequestHandler): Router {
+/** What happens after a sign-in, without holding it up (group membership sync). */
+export interface SignInHooks {
+  /** Called once the session is stored; not awaited, and whatever it throws is only logged. */
+  afterSignIn?(user: SignedInUser, requestId: string | undefined): Promise<unknown>;
+  logger?: { warn(obj: object, msg?: string): void };
+}
+
+export function createAuthRouter(
+  config: Config,
+  oidc: Oidc,
+  csrfProtection: express.RequestHandler,
+  hooks: SignInHooks = {},
+): Router {
   const router = express.Router();
   const postLogoutRedirect = `${new URL(config.oidc.redirectUri).origin}${config.basePath}/`;
   const pendingLogins = createPendingLogins({
@@ -85,6 +99,13 @@ export function createAuthRouter(config: Config, oidc: Oidc, csrfProtection: exp
       const device = describeDevice(req.get('user-agent'));
       if (device) req.session.device = device;
       await sessionStep(req, 'save');
+      if (hooks.afterSignIn) {
+        // Never holds up or fails the sign-in: it runs after the answer, and records its own outcome.
+        const requestId = typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : undefined;
+        void hooks.afterSignIn(req.session.user, requestId).catch((err: unknown) => {
+          hooks.logger?.warn({ err: describeForLog(err) }, 'the after-sign-in step failed');
+        });
+      }
       res.set('Cache-Control', 'no-store').redirect(302, pending.returnTo);
     } catch (err) {
       if (err instanceof AppError) return answerError(req, res, err);

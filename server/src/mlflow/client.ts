@@ -15,6 +15,7 @@ import { createHttp, UpstreamError, type FetchLike, type HttpRequest, type Reque
 import { isMlflowNotFound, mlflowErrorCode, mlflowErrorMessage, mlflowFailure } from './errors.js';
 import { createPermissionsProbe } from './permissions.js';
 import { createResources } from './resources.js';
+import { createRoles } from './roles.js';
 
 const mlflowUserSchema = z.looseObject({ id: z.number(), username: z.string(), is_admin: z.boolean() });
 const userEnvelope = z.looseObject({ user: mlflowUserSchema });
@@ -174,6 +175,9 @@ export function createMlflowClient(options: MlflowClientOptions) {
 
     /** Which permission API the server speaks (probed once), and that API. */
     permissions: createPermissionsProbe(admin, options.username),
+
+    /** Roles (MLflow 3.13+ only): the roles of shareable groups and who holds them. */
+    roles: createRoles(admin),
   };
 }
 

@@ -31,6 +31,11 @@ export const ACTIONS = [
   'machine_delete',
   'machine_disable',
   'sessions_end',
+  'group_join',
+  'group_leave',
+  'group_grant',
+  'group_change',
+  'group_revoke',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

@@ -100,8 +100,33 @@ export interface InvitationsTable {
   expires_at: number;
 }
 
+/** The MLflow role this service made for a shareable group (`groups/patterns.ts`), made when first shared. */
+export interface GroupRolesTable {
+  /** `<kind>:<value>`, e.g. `realm_role:team-vision`. */
+  group_id: string;
+  role_id: number;
+  role_name: string;
+  created_at: number;
+  /** The MLflow username of the manager who first shared with the group. */
+  created_by: string;
+}
+
+/** How the last sign-in's group membership sync of an account ended. */
+export interface GroupSyncTable {
+  username: string;
+  /** `ok`, or the error code of the failure (retried at the next sign-in). */
+  outcome: string;
+  attempted_at: number;
+  /** The last sync that ended `ok`. */
+  synced_at: number | null;
+  /** The group ids whose roles the account held after the last sync that ended `ok` (JSON array). */
+  groups: string;
+}
+
 export interface Schema {
   accounts: AccountsTable;
+  group_roles: GroupRolesTable;
+  group_sync: GroupSyncTable;
   activity: ActivityTable;
   leases: LeasesTable;
   machine_accounts: MachineAccountsTable;

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { createAccountRegistry } from './accounts.js';
 import { createActivityLog } from './activity.js';
 import { openDatabase, type Database } from './database.js';
+import { createGroupRegistry } from './groups.js';
 import { createInvitationRegistry } from './invitations.js';
 import { createLeases } from './leases.js';
 import { createMachineAccountRegistry } from './machine-accounts.js';
@@ -19,6 +20,8 @@ export interface Registry {
   /** Pending grants for emails not registered yet. */
   invitations: ReturnType<typeof createInvitationRegistry>;
   machineAccounts: ReturnType<typeof createMachineAccountRegistry>;
+  /** Group roles this service made, and each account's last group sync. */
+  groups: ReturnType<typeof createGroupRegistry>;
   now: () => number;
   close(): Promise<void>;
 }
@@ -39,6 +42,7 @@ export async function openRegistry(settings: Config['database'], now: () => numb
     leases: createLeases(database.db, now),
     invitations: createInvitationRegistry(database.db, now),
     machineAccounts: createMachineAccountRegistry(database.db, now),
+    groups: createGroupRegistry(database.db, now),
     now,
     close: () => database.close(),
   };

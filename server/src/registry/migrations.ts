@@ -104,6 +104,27 @@ function migrations(kind: Kind): Record<string, Migration> {
         await db.schema.createIndex('invitations_expiry').on('invitations').column('expires_at').execute();
       },
     },
+
+    '2026-11-30-03-groups': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('group_roles')
+          .addColumn('group_id', 'text', (c) => c.primaryKey())
+          .addColumn('role_id', 'bigint', (c) => c.notNull().unique())
+          .addColumn('role_name', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('group_sync')
+          .addColumn('username', 'text', (c) => c.primaryKey())
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('attempted_at', 'bigint', (c) => c.notNull())
+          .addColumn('synced_at', 'bigint')
+          .addColumn('groups', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+      },
+    },
   };
 }
 

@@ -1,5 +1,7 @@
 import type { HeldGrant, UserAccess } from '../mlflow/permissions.js';
 import {
+  managerRemainsWithoutRole,
+  membersOfRole,
   anotherManagerRemains,
   collaboratorsOf,
   directPermission,
@@ -160,5 +162,35 @@ describe('heldResources (merging role grants)', () => {
   });
   it('when the person is an admin, then every row can be managed', () => {
     expect(heldResources(user('a', [direct('1', 'READ')], true), 'experiment')[0]).toMatchObject({ canManage: true });
+  });
+});
+
+describe('the last-manager rule with groups', () => {
+  const G = 'oidc-group:realm_role:team';
+  it('when a group holds MANAGE and has a member, then a manager’s direct MANAGE may go: the group still manages', () => {
+    const everyone = [user('a', [direct('1', 'MANAGE')]), user('b', [role('1', 'MANAGE', G)])];
+    expect(anotherManagerRemains(everyone, 'experiment', '1', 'a')).toBe(true);
+  });
+  it('when a group holds MANAGE but nobody has joined it, then it counts for nothing (MLflow reports no member)', () => {
+    const everyone = [user('a', [direct('1', 'MANAGE')]), user('b', [])];
+    expect(anotherManagerRemains(everyone, 'experiment', '1', 'a')).toBe(false);
+  });
+  it('when the group’s MANAGE is the last, then it may not go; with another manager, it may', () => {
+    const onlyGroup = [user('a', [role('1', 'MANAGE', G)]), user('b', [role('1', 'MANAGE', G)])];
+    expect(managerRemainsWithoutRole(onlyGroup, 'experiment', '1', G)).toBe(false);
+    const withOwner = [...onlyGroup, user('c', [direct('1', 'MANAGE')])];
+    expect(managerRemainsWithoutRole(withOwner, 'experiment', '1', G)).toBe(true);
+  });
+  it('when a member also manages through another role, then removing the group’s grant leaves them managing', () => {
+    const everyone = [user('a', [role('1', 'MANAGE', G), role('1', 'MANAGE', 'owners')])];
+    expect(managerRemainsWithoutRole(everyone, 'experiment', '1', G)).toBe(true);
+  });
+  it('when counting a group’s members, then the users carrying any of its role grants count, once each', () => {
+    const everyone = [
+      user('a', [role('1', 'READ', G), role('2', 'READ', G)]),
+      user('b', [role('1', 'READ', 'other')]),
+      user('c', [role('3', 'EDIT', G)]),
+    ];
+    expect(membersOfRole(everyone, G)).toBe(2);
   });
 });

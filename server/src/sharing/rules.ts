@@ -98,6 +98,33 @@ export function anotherManagerRemains(
   });
 }
 
+/**
+ * Whether someone still manages the resource once the role `roleName` (a group's role) no longer grants on
+ * it. A group's MANAGE counts only through its members: MLflow reports role grants on the users assigned
+ * to the role, so a group nobody has joined yet manages nothing.
+ */
+export function managerRemainsWithoutRole(
+  everyone: readonly UserAccess[],
+  type: ResourceType,
+  id: string,
+  roleName: string,
+): boolean {
+  return everyone.some((user) =>
+    canManage(
+      effectivePermission(
+        { ...user, grants: user.grants.filter((g) => !(g.roleName === roleName && covers(g, type, id))) },
+        type,
+        id,
+      ),
+    ),
+  );
+}
+
+/** How many people a role has, as far as MLflow's users list tells: the users carrying any of its grants. */
+export function membersOfRole(everyone: readonly UserAccess[], roleName: string): number {
+  return everyone.filter((u) => u.grants.some((g) => g.via === 'role' && g.roleName === roleName)).length;
+}
+
 /** One row of the Sharing page: a resource the person holds a grant on, or a pattern grant. */
 export interface HeldResource {
   id: string;

@@ -215,6 +215,8 @@ function bffEnv(s: Services, port: number): Record<string, string> {
     TERMS_OF_USE_URL: 'https://example.org/terms',
     SESSION_SECRET: s.secret,
     SHAREABLE_GROUPS: 'realm_role:bench-group-*',
+    // The registry of this run only (it names this run's provider as issuer): never the checkout's data/.
+    DATA_DIR: path.join(s.tmp, 'data'),
   };
 }
 
@@ -530,8 +532,10 @@ async function groupSyncSteps(
   s.oidc.setClaims('ivan', roles(groups(50)));
   s.oidc.setClaims('heidi', roles([]));
   const ivan = await Api.signIn(origin, accounts.ivan);
+  await ivan.call('GET', '/api/me'); // the CSRF token
   expectStatus('register (Ivan)', await ivan.call('POST', '/api/me', { password: PASSWORD }), 201);
   const heidi = await Api.signIn(origin, accounts.heidi);
+  await heidi.call('GET', '/api/me');
   expectStatus('register (Heidi)', await heidi.call('POST', '/api/me', { password: PASSWORD }), 201);
   // Ivan manages an experiment of his own and shares it with his 50 groups (he joins each role at once).
   const exp = await fetch(`${s.mlflow.url}/api/2.0/mlflow/experiments/create`, {

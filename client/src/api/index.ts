@@ -8,10 +8,13 @@ import type {
   CollaboratorLookup,
   EndedSessions,
   Grant,
+  GroupGrantChange,
+  GroupGrantList,
   Logout,
   MachineAccountList,
   MachineAccountPassword,
   Me,
+  MyGroups,
   NewMachineAccount,
   Permission,
   PublicConfig,
@@ -84,6 +87,14 @@ export const bff = {
     client.request<Grant>('PUT', collaboratorPath(type, id, username), { permission }),
   removeCollaborator: (type: ResourceType, id: string, username: string) =>
     client.request<void>('DELETE', collaboratorPath(type, id, username)),
+  /** The person's shareable groups, whether groups can be shared with here, and their last sign-in sync. */
+  myGroups: () => client.request<MyGroups>('GET', 'api/me/groups'),
+  groupGrants: (type: ResourceType, id: string) =>
+    client.request<GroupGrantList>('GET', `${resourcePath(type, id)}/groups`),
+  setGroupGrant: (type: ResourceType, id: string, group: string, permission: Permission) =>
+    client.request<GroupGrantChange>('PUT', groupPath(type, id, group), { permission }),
+  removeGroupGrant: (type: ResourceType, id: string, group: string) =>
+    client.request<void>('DELETE', groupPath(type, id, group)),
 };
 
 function activityQuery({ limit, before }: { limit?: number; before?: string | null }): string {
@@ -105,6 +116,11 @@ function resourcePath(type: ResourceType, id: string): string {
 
 function collaboratorPath(type: ResourceType, id: string, username: string): string {
   return `${resourcePath(type, id)}/collaborators/${encodeURIComponent(username)}`;
+}
+
+/** Group ids (`realm_role:team-vision`) hold `:` and may hold `/`: always encoded. */
+function groupPath(type: ResourceType, id: string, group: string): string {
+  return `${resourcePath(type, id)}/groups/${encodeURIComponent(group)}`;
 }
 
 /**

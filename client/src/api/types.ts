@@ -242,6 +242,9 @@ export type ApiErrorCode =
   | 'machine_account_exists'
   | 'machine_account_limit'
   | 'session_not_found'
+  | 'not_a_group_member'
+  | 'group_grant_not_found'
+  | 'group_role_conflict'
   | ClientErrorCode;
 
 /** Codes for failures that never reached a well-formed answer from the BFF. */
@@ -396,4 +399,61 @@ export interface SignInSessionList {
 /** `POST /api/me/sessions/end-others`. */
 export interface EndedSessions {
   ended: number;
+}
+
+/** Where a group comes from at the OpenID provider: the first part of a group id `<kind>:<value>`. */
+export type GroupKind = 'entitlement' | 'realm_role' | 'group';
+
+/** One of the person's shareable groups (docs/api.md, "Sharing with groups"). */
+export interface ShareableGroup {
+  /** `<kind>:<value>`, e.g. `realm_role:team-vision`. */
+  id: string;
+  kind: GroupKind;
+  value: string;
+  /** The group's MLflow role, once it was shared with at least once; null before. */
+  role: string | null;
+  /** Whether the group has a role (it was shared with at least once). */
+  shared: boolean;
+}
+
+/** The last sign-in sync of the person's group memberships. */
+export interface GroupSync {
+  /** `ok`, or the error code the sync ended with (retried at the next sign-in). */
+  outcome: 'ok' | (string & {});
+  /** ISO timestamps. */
+  attempted_at: string;
+  synced_at: string | null;
+  /** The group roles held after the last successful sync. */
+  groups: string[];
+}
+
+/** `GET /api/me/groups`. */
+export interface MyGroups {
+  /** False when the deployment does not share with groups (no `SHAREABLE_GROUPS`). */
+  enabled: boolean;
+  /** False on MLflow before 3.13: groups are then hidden. */
+  supported: boolean;
+  groups: ShareableGroup[];
+  sync: GroupSync | null;
+}
+
+/** One entry of `GET /api/{type}/{id}/groups`: a group's grant on the resource. */
+export interface GroupGrant {
+  /** The group id, `<kind>:<value>`. */
+  group: string;
+  role: string;
+  permission: Permission;
+  /** How many people MLflow has assigned to the group's role. */
+  members: number;
+}
+
+/** `GET /api/{type}/{id}/groups`. */
+export interface GroupGrantList {
+  groups: GroupGrant[];
+}
+
+/** `PUT /api/{type}/{id}/groups/{group}` → 201 (new) or 200 (changed). */
+export interface GroupGrantChange {
+  group: string;
+  permission: Permission;
 }

@@ -281,6 +281,66 @@ describe('group sharing on MLflow 3.18', () => {
   });
 });
 
+describe('group sharing and deprovisioning on MLflow 3.18', () => {
+  const stack = useStack({
+    mlflowVersion: MLFLOW_CURRENT,
+    vault: false,
+    rule: 'realm_roles',
+    env: { ...env, DEPROVISION_ON_INELIGIBLE: 'true' },
+  });
+  const admin = (method: string, path: string, body?: unknown) =>
+    mlflowAs(stack().mlflow, stack().mlflow.adminUsername, stack().mlflow.adminPassword, method, path, body);
+  const ivan = { email: 'ivan@example.org', password: 'ivan-mlflow-password-4' };
+  const groupRolesOf = async (username: string) =>
+    ((await admin('GET', `/api/3.0/mlflow/users/roles/list?username=${encodeURIComponent(username)}`)).body.roles as
+      Array<{ name: string }> | undefined)!
+      .map((r) => r.name)
+      .filter((name) => name.startsWith('oidc-group:'));
+
+  it('when a member is disabled for losing eligibility, then they leave every group role, and the log says why', async () => {
+    stack().oidc.setClaims('frank', roles('team-vision'));
+    stack().oidc.setClaims('ivan', roles('team-vision'));
+    const frank = await stack().signIn('frank');
+    expect((await frank.register(people.frank.password)).status).toBe(201);
+    const ivanSession = await stack().signIn('ivan');
+    expect((await ivanSession.register(ivan.password)).status).toBe(201);
+    const exp = await mlflowAs(
+      stack().mlflow,
+      people.frank.email,
+      people.frank.password,
+      'POST',
+      '/api/2.0/mlflow/experiments/create',
+      {
+        name: 'vision exp (deprovisioning)',
+      },
+    );
+    expect((await frank.call('PUT', groupPath(exp.body.experiment_id), { permission: 'READ' })).status).toBe(201);
+    await signInSynced(stack(), 'ivan');
+    expect(await groupRolesOf(ivan.email)).toEqual([ROLE]);
+
+    // Ivan leaves the VO (the eligibility role goes) but still holds team-vision at the provider.
+    stack().oidc.setClaims('ivan', { realm_access: { roles: ['offline_access', 'team-vision'] } });
+    const gone = await stack().signIn('ivan');
+    expect((await gone.me()).body.account.disabled).toMatchObject({ reason: 'ineligible' });
+
+    expect(await groupRolesOf(ivan.email)).toEqual([]);
+    const read = await mlflowAs(
+      stack().mlflow,
+      ivan.email,
+      ivan.password,
+      'GET',
+      `/api/2.0/mlflow/experiments/get?experiment_id=${exp.body.experiment_id}`,
+    );
+    expect(read.status).toBe(401);
+    const entries = (await gone.call('GET', '/api/me/activity')).body.entries as Array<Record<string, unknown>>;
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'group_leave', detail: 'deprovision', outcome: 'ok' }),
+      ]),
+    );
+  });
+});
+
 describe('group sharing on MLflow 2.21.2', () => {
   const stack = useStack({ mlflowVersion: MLFLOW_LEGACY, vault: false, rule: 'realm_roles', env });
 

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { bff, type ActivityEntry, type ApiError } from '../api';
+import { bff, type ActivityEntry } from '../api';
 import { useAccountStore } from './account';
+import { useSharedLoad } from './sharedLoad';
 
 /** Entries per request: a screenful or two, and one request for most people's whole history. */
 export const ACTIVITY_PAGE_SIZE = 50;
@@ -14,39 +15,15 @@ export const useActivityStore = defineStore('activity', () => {
   const account = useAccountStore();
   const entries = ref<ActivityEntry[]>([]);
   const nextBefore = ref<string | null>(null);
-  const loaded = ref(false);
-  const loading = ref(false);
-  const error = ref<ApiError | null>(null);
-  let pending: Promise<void> | null = null;
   /** Counts replaced lists, so that an older page asked for before one is not appended to the new list. */
   let generation = 0;
-
-  async function fetchNewest(): Promise<void> {
-    loading.value = true;
-    try {
-      const page = await bff.activity({ limit: ACTIVITY_PAGE_SIZE });
-      generation += 1;
-      entries.value = page.entries;
-      nextBefore.value = page.next_before;
-      loaded.value = true;
-      error.value = null;
-    } catch (e) {
-      error.value = await account.reactToFailure(e);
-    } finally {
-      loading.value = false;
-    }
-  }
-
-  /**
-   * Fetches the newest page, replacing the list (the page calls it on every visit: entries keep coming).
-   * Never rejects: a failure is `error`, and the last list stays. Concurrent calls share one request.
-   */
-  function load(): Promise<void> {
-    pending ??= fetchNewest().finally(() => {
-      pending = null;
-    });
-    return pending;
-  }
+  /** The newest page, replacing the list (the page loads it on every visit: entries keep coming). */
+  const { loaded, loading, error, load } = useSharedLoad(async () => {
+    const page = await bff.activity({ limit: ACTIVITY_PAGE_SIZE });
+    generation += 1;
+    entries.value = page.entries;
+    nextBefore.value = page.next_before;
+  });
 
   /**
    * Fetches the page older than the last entry shown and appends it. Rejects with the failure as an
@@ -76,11 +53,11 @@ export const useActivityStore = defineStore('activity', () => {
     /** Whether there are older entries to ask for. */
     hasOlder: computed(() => nextBefore.value !== null),
     /** True once a load succeeded. */
-    loaded: computed(() => loaded.value),
+    loaded,
     /** True while the newest page is being fetched (the last list stays meanwhile). */
-    loading: computed(() => loading.value),
+    loading,
     /** Why the last load of the newest page failed, or null. */
-    error: computed(() => error.value),
+    error,
     load,
     loadOlder,
   };

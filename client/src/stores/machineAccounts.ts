@@ -1,14 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import {
-  bff,
-  serverNow,
-  type ApiError,
-  type MachineAccount,
-  type MachineAccountPassword,
-  type NewMachineAccount,
-} from '../api';
+import { bff, serverNow, type MachineAccount, type MachineAccountPassword, type NewMachineAccount } from '../api';
 import { useAccountStore } from './account';
+import { useSharedLoad } from './sharedLoad';
 
 /** Answers after which the list no longer says what the server has: load it again. */
 const LIST_OUTDATED = new Set(['machine_account_not_found', 'machine_account_limit', 'machine_accounts_disabled']);
@@ -21,33 +15,11 @@ export const useMachineAccountsStore = defineStore('machineAccounts', () => {
   const account = useAccountStore();
   const list = ref<MachineAccount[]>([]);
   const limit = ref<number | null>(null);
-  const loaded = ref(false);
-  const loading = ref(false);
-  const error = ref<ApiError | null>(null);
-  let pending: Promise<void> | null = null;
-
-  async function fetchList(): Promise<void> {
-    loading.value = true;
-    try {
-      const answer = await bff.machineAccounts();
-      list.value = answer.machine_accounts;
-      limit.value = answer.limit;
-      loaded.value = true;
-      error.value = null;
-    } catch (e) {
-      error.value = await account.reactToFailure(e);
-    } finally {
-      loading.value = false;
-    }
-  }
-
-  /** Fetches the list. Never rejects: a failure is `error`. Concurrent calls share one request. */
-  function load(): Promise<void> {
-    pending ??= fetchList().finally(() => {
-      pending = null;
-    });
-    return pending;
-  }
+  const { loaded, loading, error, load } = useSharedLoad(async () => {
+    const answer = await bff.machineAccounts();
+    list.value = answer.machine_accounts;
+    limit.value = answer.limit;
+  });
 
   /** Loads once; for pages that only need the list to be there (the sharing page's suggestions). */
   function ensureLoaded(): Promise<void> {
@@ -101,9 +73,9 @@ export const useMachineAccountsStore = defineStore('machineAccounts', () => {
     list: computed(() => list.value),
     /** How many the person may own (0: the feature is off); null until loaded. */
     limit: computed(() => limit.value),
-    loaded: computed(() => loaded.value),
-    loading: computed(() => loading.value),
-    error: computed(() => error.value),
+    loaded,
+    loading,
+    error,
     /** The MLflow usernames, for the sharing page's suggestions. */
     usernames: computed(() => list.value.map((a) => a.username)),
     load,

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { bff, type ApiError, type SignInSession } from '../api';
+import { bff, type SignInSession } from '../api';
 import { useAccountStore } from './account';
+import { useSharedLoad } from './sharedLoad';
 
 /**
  * The person's sign-in sessions of this service (`/api/me/sessions`): where they are signed in, newest
@@ -10,31 +11,9 @@ import { useAccountStore } from './account';
 export const useSignInSessionsStore = defineStore('signInSessions', () => {
   const account = useAccountStore();
   const sessions = ref<SignInSession[]>([]);
-  const loaded = ref(false);
-  const loading = ref(false);
-  const error = ref<ApiError | null>(null);
-  let pending: Promise<void> | null = null;
-
-  async function fetchList(): Promise<void> {
-    loading.value = true;
-    try {
-      sessions.value = (await bff.signInSessions()).sessions;
-      loaded.value = true;
-      error.value = null;
-    } catch (e) {
-      error.value = await account.reactToFailure(e);
-    } finally {
-      loading.value = false;
-    }
-  }
-
-  /** Fetches the list. Never rejects: a failure is `error`. Concurrent calls share one request. */
-  function load(): Promise<void> {
-    pending ??= fetchList().finally(() => {
-      pending = null;
-    });
-    return pending;
-  }
+  const { loaded, loading, error, load } = useSharedLoad(async () => {
+    sessions.value = (await bff.signInSessions()).sessions;
+  });
 
   /**
    * Signs one other browser out. A session that had ended already (`session_not_found`) is as good as
@@ -69,11 +48,9 @@ export const useSignInSessionsStore = defineStore('signInSessions', () => {
     sessions: computed<readonly SignInSession[]>(() => sessions.value),
     /** The sessions of other browsers: what "Sign out everywhere else" ends. */
     others: computed(() => sessions.value.filter((s) => !s.current)),
-    /** True once a load succeeded. */
-    loaded: computed(() => loaded.value),
-    loading: computed(() => loading.value),
-    /** Why the last load failed, or null. */
-    error: computed(() => error.value),
+    loaded,
+    loading,
+    error,
     load,
     end,
     endOthers,

@@ -14,16 +14,12 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { configFromEnvironment } from './environment.js';
-import { createMlflowClient } from './mlflow/client.js';
-import { createMaintenance } from './maintenance/job.js';
 import { openRegistry, type Registry } from './registry/index.js';
 import { SERVICE_ACTOR } from './registry/activity.js';
 import { usernameKey } from './registry/accounts.js';
 import { schemaVersion } from './registry/migrations.js';
-import { createPapiClient } from './secrets/papi-client.js';
 import { createResourceLock } from './sharing/resource-lock.js';
-import { createResourceNames } from './sharing/resource-names.js';
-import { createServices } from './services.js';
+import { mlflowClientOf, wireServices } from './services.js';
 import type { Config } from './config.js';
 
 const USAGE = `Usage: cli <command>
@@ -39,14 +35,6 @@ class UsageError extends Error {}
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
 
-function mlflowOf(config: Config) {
-  return createMlflowClient({
-    baseUrl: config.mlflow.url,
-    username: config.mlflow.adminUsername,
-    password: config.mlflow.adminPassword,
-  });
-}
-
 async function list(registry: Registry) {
   const rows = await registry.accounts.list();
   out(['username', 'issuer', 'subject', 'bound_at', 'bound_by', 'last_eligible_at', 'disabled'].join('\t'));
@@ -59,7 +47,7 @@ async function list(registry: Registry) {
 
 async function bind(config: Config, registry: Registry, [email, issuer, subject]: string[]) {
   if (!email || !issuer || !subject) throw new UsageError('bind needs EMAIL ISSUER SUB.');
-  const mlflow = mlflowOf(config);
+  const mlflow = mlflowClientOf(config);
   const account = (await mlflow.getUser(usernameKey(email))) ?? (await mlflow.getUser(email.trim()));
   if (!account) throw new Error(`MLflow has no user ${email}: nothing to bind.`);
   const owner = await registry.accounts.byUsername(account.username);
@@ -117,25 +105,8 @@ async function exportActivity(registry: Registry, since: string | undefined) {
 
 async function sweep(config: Config, registry: Registry, dryRun: boolean) {
   const logger = pino({ level: config.logLevel }, pino.destination(2));
-  const mlflow = mlflowOf(config);
-  const resourceNames = createResourceNames(mlflow);
   const resourceLock = createResourceLock();
-  const services = createServices(config, {
-    logger,
-    mlflow,
-    papi: config.vault ? createPapiClient(config.vault) : undefined,
-    registry,
-    resourceLock,
-    resourceNames,
-    permissions: () => mlflow.permissions((name) => resourceNames.isPrompt(name)),
-  });
-  const maintenance = createMaintenance({
-    registry,
-    accounts: services.accounts,
-    invitations: services.invitations,
-    settings: config,
-    logger,
-  });
+  const { maintenance } = wireServices(config, { logger, registry, resourceLock });
   const report = await maintenance.runOnce({ dryRun });
   if (!report.ran) {
     out('Another replica is running the maintenance job right now; nothing was done.');

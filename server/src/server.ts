@@ -11,13 +11,10 @@ import { createApp } from './app.js';
 import { createOidc } from './auth/oidc.js';
 import { createSessionStore } from './auth/session-store.js';
 import { describeForLog } from './http.js';
-import { createMlflowClient } from './mlflow/client.js';
-import { createPapiClient } from './secrets/papi-client.js';
 import { createResourceLock } from './sharing/resource-lock.js';
-import { createResourceNames } from './sharing/resource-names.js';
 import { openRegistry } from './registry/index.js';
-import { createServices } from './services.js';
-import { createMaintenance, type Maintenance } from './maintenance/job.js';
+import { wireServices } from './services.js';
+import type { Maintenance } from './maintenance/job.js';
 
 export interface RunningServer {
   url: string;
@@ -45,23 +42,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     pruneIntervalSeconds: config.session.pruneIntervalSeconds,
     onError: (err) => logger.error({ err: describeForLog(err) }, 'session store error'),
   });
-  const mlflow = createMlflowClient({
-    baseUrl: config.mlflow.url,
-    username: config.mlflow.adminUsername,
-    password: config.mlflow.adminPassword,
-  });
-  const papi = config.vault ? createPapiClient(config.vault) : undefined;
   const resourceLock = createResourceLock({ databaseUrl: config.session.databaseUrl });
-  const resourceNames = createResourceNames(mlflow);
-  const permissions = () => mlflow.permissions((name) => resourceNames.isPrompt(name));
-  const services = createServices(config, { logger, mlflow, papi, registry, resourceLock, resourceNames, permissions });
-  const maintenance = createMaintenance({
-    registry,
-    accounts: services.accounts,
-    invitations: services.invitations,
-    settings: config,
-    logger,
-  });
+  const { mlflow, papi, permissions, services, maintenance } = wireServices(config, { logger, registry, resourceLock });
   const readinessChecks: Record<string, () => ReturnType<typeof sessions.check>> = {
     registry: () => registry.database.check(),
   };

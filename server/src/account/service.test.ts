@@ -1,15 +1,15 @@
 import { jest } from '@jest/globals';
-import { alreadyRegistered, AppError, weakPassword } from '../errors.js';
+import { alreadyRegistered, weakPassword } from '../errors.js';
 import { UpstreamError } from '../http.js';
 import type { CredentialCheck, MlflowUser } from '../mlflow/client.js';
-import { openRegistry, type Registry } from '../registry/index.js';
 import type { StoredCredentials } from '../secrets/papi-client.js';
+import { refusalOf } from '../testing/refusal.js';
+import { registryTestBed } from '../testing/registry-test-bed.js';
 import { createAccountService, type AccountServiceDeps, type Person } from './service.js';
 
 const MINUTE = 60_000;
-const start = Date.parse('2026-11-30T12:00:00Z');
-let time = start;
-const clock = () => time;
+const bed = registryTestBed();
+const { start, clock } = bed;
 
 const ADMIN = 'admin@example.org';
 const ISSUER = 'https://idp.example.org';
@@ -91,25 +91,13 @@ type FakePapi = ReturnType<typeof fakePapi>;
 const noGrants = async () => ({ releaseGrants: jest.fn(async () => undefined) });
 const papiDown = () => new UpstreamError('PAPI', 500, 'boom');
 
-let registry: Registry;
-
-beforeEach(async () => {
-  time = start;
-  jest.clearAllMocks();
-  registry = await openRegistry({ kind: 'sqlite', file: ':memory:' }, clock);
-});
-
-afterEach(async () => {
-  await registry.close();
-});
-
 function serviceWith(mlflow: FakeMlflow, papi: FakePapi | undefined, options: Partial<AccountServiceDeps> = {}) {
   return createAccountService({
     mlflow: mlflow.client,
     permissions: noGrants,
     papi: papi?.client,
-    accounts: registry.accounts,
-    activity: registry.activity,
+    accounts: bed.registry.accounts,
+    activity: bed.registry.activity,
     adminUsername: ADMIN,
     logger,
     supportContact: 'support@example.org',
@@ -120,20 +108,16 @@ function serviceWith(mlflow: FakeMlflow, papi: FakePapi | undefined, options: Pa
 
 /** Binds `username` to the person as if they had registered it before this test. */
 async function owns(person: Person, username: string) {
-  expect(await registry.accounts.bind(person, username, 'registration')).toBe(true);
+  expect(await bed.registry.accounts.bind(person, username, 'registration')).toBe(true);
 }
 
-const bindingOf = (person: Person) => registry.accounts.byIdentity(person);
-const activityRows = () => registry.database.db.selectFrom('activity').selectAll().orderBy('id').execute();
+const bindingOf = (person: Person) => bed.registry.accounts.byIdentity(person);
+const activityRows = () => bed.registry.database.db.selectFrom('activity').selectAll().orderBy('id').execute();
 
+/** The refusal's status and code, with its message: this service words some of its answers for the person. */
 async function codeOf(promise: Promise<unknown>): Promise<{ status: number; code: string; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a refusal');
+  const { status, code, message } = await refusalOf(promise);
+  return { status, code, message };
 }
 
 describe('account service: protected accounts', () => {
@@ -291,13 +275,13 @@ describe('account service: ownership', () => {
     const mlflow = fakeMlflow([{ username: 'grace@example.org' }]);
     await owns(grace, 'grace@example.org');
     const service = serviceWith(mlflow, undefined);
-    time += 9 * MINUTE;
+    bed.time += 9 * MINUTE;
     await service.status(grace);
     expect((await bindingOf(grace))?.last_eligible_at).toBe(start);
-    time += MINUTE;
+    bed.time += MINUTE;
     await service.status(grace);
     expect((await bindingOf(grace))?.last_eligible_at).toBe(start + 10 * MINUTE);
-    time += MINUTE;
+    bed.time += MINUTE;
     await service.status({ ...grace, eligible: false });
     expect((await bindingOf(grace))?.last_eligible_at).toBe(start + 10 * MINUTE);
   });
@@ -397,7 +381,7 @@ describe('account service: register', () => {
     const mlflow = fakeMlflow();
     const papi = fakePapi();
     await owns(grace, 'grace@example.org');
-    await registry.accounts.markDisabled('grace@example.org', 'inactive', true);
+    await bed.registry.accounts.markDisabled('grace@example.org', 'inactive', true);
     const service = serviceWith(mlflow, papi);
     await service.register(grace, 'Grace-password-1');
     const status = await service.status(grace);
@@ -417,7 +401,7 @@ describe('account service: register', () => {
       code: 'account_owned_by_other_identity',
     });
     expect(mlflow.client.deleteUser).toHaveBeenCalledWith('grace@example.org');
-    expect((await registry.accounts.byUsername('grace@example.org'))?.subject).toBe('sub-impostor');
+    expect((await bed.registry.accounts.byUsername('grace@example.org'))?.subject).toBe('sub-impostor');
   });
 });
 
@@ -487,7 +471,7 @@ describe('account service: claim', () => {
       expect(await codeOf(service.claim(grace, `Wrong-password-${i}`))).toMatchObject({
         code: 'claim_password_incorrect',
       });
-      time += MINUTE;
+      bed.time += MINUTE;
     }
     mlflow.client.checkCredentials.mockClear();
     expect(await codeOf(service.claim(grace, 'Right-password-1'))).toMatchObject({
@@ -499,9 +483,9 @@ describe('account service: claim', () => {
     expect(await codeOf(service.claim(impostor, 'Wrong-password-x'))).toMatchObject({
       code: 'claim_password_incorrect',
     });
-    time = start + 15 * MINUTE;
+    bed.time = start + 15 * MINUTE;
     expect(await codeOf(service.claim(grace, 'Right-password-1'))).toMatchObject({ code: 'too_many_attempts' });
-    time += 1;
+    bed.time += 1;
     expect((await service.claim(grace, 'Right-password-1')).account.username).toBe('grace@example.org');
   });
 
@@ -632,9 +616,9 @@ describe('account service: change password', () => {
     const mlflow = fakeMlflow([{ username: 'grace@example.org', password: 'Random-unknown-1' }]);
     const papi = fakePapi();
     await owns(grace, 'grace@example.org');
-    time += MINUTE;
-    await registry.accounts.markDisabled('grace@example.org', 'inactive', false);
-    time += MINUTE;
+    bed.time += MINUTE;
+    await bed.registry.accounts.markDisabled('grace@example.org', 'inactive', false);
+    bed.time += MINUTE;
     const service = serviceWith(mlflow, papi);
     await service.changePassword(grace, 'Grace-password-2');
     expect(await bindingOf(grace)).toMatchObject({
@@ -712,7 +696,7 @@ describe('account service: deprovisioning', () => {
     const papi = fakePapi();
     const service = serviceWith(mlflow, papi, { deprovisionOnIneligible: true });
     await service.register(grace, 'Grace-password-1');
-    time += MINUTE;
+    bed.time += MINUTE;
     const status = await service.status({ ...grace, eligible: false, requestId: 'req-2' });
 
     const random = mlflow.passwordOf('grace@example.org')!;

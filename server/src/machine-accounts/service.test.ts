@@ -3,13 +3,13 @@ import { alreadyRegistered, AppError } from '../errors.js';
 import { UpstreamError } from '../http.js';
 import { createAccountService, type Person } from '../account/service.js';
 import type { MlflowUser } from '../mlflow/client.js';
-import { openRegistry, type Registry } from '../registry/index.js';
 import { machineAccountSecretPath, type StoredCredentials } from '../secrets/papi-client.js';
+import { codeOf } from '../testing/refusal.js';
+import { registryTestBed } from '../testing/registry-test-bed.js';
 import { createMachineAccountService, type MachineAccountServiceDeps } from './service.js';
 
-const start = Date.parse('2026-11-30T12:00:00Z');
-let time = start;
-const clock = () => time;
+const bed = registryTestBed();
+const { start, clock } = bed;
 
 const SECRET_PATH = '/services/mlflow/credentials';
 const ADA = 'ada@example.org';
@@ -77,19 +77,11 @@ function fakePapi() {
 const papiDown = () => new UpstreamError('PAPI', 500, 'boom', 'Internal Server Error');
 const vaultPath = (label: string) => machineAccountSecretPath(SECRET_PATH, label);
 
-let registry: Registry;
 let passwords: number;
 
 beforeEach(async () => {
-  time = start;
   passwords = 0;
-  jest.clearAllMocks();
-  registry = await openRegistry({ kind: 'sqlite', file: ':memory:' }, clock);
-  expect(await registry.accounts.bind(ada, ADA, 'registration')).toBe(true);
-});
-
-afterEach(async () => {
-  await registry.close();
+  expect(await bed.registry.accounts.bind(ada, ADA, 'registration')).toBe(true);
 });
 
 function serviceWith(
@@ -103,8 +95,8 @@ function serviceWith(
     permissions: async () => ({ releaseGrants }),
     papi: papi?.client,
     vaultPath,
-    registry: registry.machineAccounts,
-    activity: registry.activity,
+    registry: bed.registry.machineAccounts,
+    activity: bed.registry.activity,
     limit: 3,
     logger,
     newPassword: () => `generated-password-${++passwords}`.padEnd(32, 'x'),
@@ -113,18 +105,8 @@ function serviceWith(
   return { service, releaseGrants };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<{ status: number; code: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return { status: err.status, code: err.code };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
-
 const activity = () =>
-  registry.database.db
+  bed.registry.database.db
     .selectFrom('activity')
     .select(['action', 'target_type', 'target_id', 'outcome', 'actor_subject', 'detail'])
     .orderBy('id')
@@ -185,7 +167,7 @@ describe('machine accounts: create', () => {
     await service.create(ada, ADA, 'ci');
     mlflow.client.createUser.mockClear();
 
-    expect(await refusal(service.create(ada, ADA, 'ci'))).toEqual({ status: 409, code: 'machine_account_exists' });
+    expect(await codeOf(service.create(ada, ADA, 'ci'))).toEqual({ status: 409, code: 'machine_account_exists' });
     expect(mlflow.client.createUser).not.toHaveBeenCalled();
     expect((await service.list(ADA)).map((a) => a.label)).toEqual(['ci']);
   });
@@ -194,7 +176,7 @@ describe('machine accounts: create', () => {
     const mlflow = fakeMlflow([ADA, `${ADA}/ci`]);
     const { service } = serviceWith(mlflow, fakePapi());
 
-    expect(await refusal(service.create(ada, ADA, 'ci'))).toEqual({ status: 409, code: 'machine_account_exists' });
+    expect(await codeOf(service.create(ada, ADA, 'ci'))).toEqual({ status: 409, code: 'machine_account_exists' });
     expect(mlflow.passwordOf(`${ADA}/ci`)).toBe('made-by-hand-123');
     expect(await service.list(ADA)).toEqual([]);
     expect((await activity()).map((r) => r.outcome)).toEqual(['machine_account_exists']);
@@ -206,7 +188,7 @@ describe('machine accounts: create', () => {
     await service.create(ada, ADA, 'a');
     await service.create(ada, ADA, 'b');
 
-    expect(await refusal(service.create(ada, ADA, 'c'))).toEqual({ status: 409, code: 'machine_account_limit' });
+    expect(await codeOf(service.create(ada, ADA, 'c'))).toEqual({ status: 409, code: 'machine_account_limit' });
     expect(mlflow.users.has(`${ADA}/c`)).toBe(false);
 
     await service.remove(ada, ADA, 'a');
@@ -226,7 +208,7 @@ describe('machine accounts: create', () => {
   it('when the limit is 0, then 403 machine_accounts_disabled and nothing is made', async () => {
     const mlflow = fakeMlflow([ADA]);
     const { service } = serviceWith(mlflow, undefined, { limit: 0 });
-    expect(await refusal(service.create(ada, ADA, 'ci'))).toEqual({ status: 403, code: 'machine_accounts_disabled' });
+    expect(await codeOf(service.create(ada, ADA, 'ci'))).toEqual({ status: 403, code: 'machine_accounts_disabled' });
     expect(mlflow.client.createUser).not.toHaveBeenCalled();
     expect(service.limit).toBe(0);
   });
@@ -235,7 +217,7 @@ describe('machine accounts: create', () => {
     const mlflow = fakeMlflow([ADA]);
     const { service } = serviceWith(mlflow, undefined);
     mlflow.client.createUser.mockRejectedValueOnce(new AppError(503, 'mlflow_unavailable', 'down'));
-    expect(await refusal(service.create(ada, ADA, 'ci'))).toEqual({ status: 503, code: 'mlflow_unavailable' });
+    expect(await codeOf(service.create(ada, ADA, 'ci'))).toEqual({ status: 503, code: 'mlflow_unavailable' });
     expect(await service.list(ADA)).toEqual([]);
     await service.create(ada, ADA, 'ci');
   });
@@ -261,7 +243,7 @@ describe('machine accounts: rotate', () => {
     const papi = fakePapi();
     const { service } = serviceWith(mlflow, papi);
     const created = await service.create(ada, ADA, 'ci');
-    time += 60_000;
+    bed.time += 60_000;
 
     const rotated = await service.rotate(ada, ADA, 'ci');
 
@@ -288,7 +270,7 @@ describe('machine accounts: rotate', () => {
 
   it('when the label is not one of the owner’s, then 404 machine_account_not_found', async () => {
     const { service } = serviceWith(fakeMlflow([ADA]), undefined);
-    expect(await refusal(service.rotate(ada, ADA, 'nope'))).toEqual({ status: 404, code: 'machine_account_not_found' });
+    expect(await codeOf(service.rotate(ada, ADA, 'nope'))).toEqual({ status: 404, code: 'machine_account_not_found' });
   });
 
   it('when an admin deleted the MLflow user, then rotating makes it again with the new password', async () => {
@@ -307,7 +289,7 @@ describe('machine accounts: rotate', () => {
     await serviceWith(mlflow, undefined).service.create(ada, ADA, 'ci');
     const { service } = serviceWith(mlflow, undefined, { limit: 0 });
 
-    expect(await refusal(service.rotate(ada, ADA, 'ci'))).toEqual({ status: 403, code: 'machine_accounts_disabled' });
+    expect(await codeOf(service.rotate(ada, ADA, 'ci'))).toEqual({ status: 403, code: 'machine_accounts_disabled' });
     expect((await service.list(ADA)).map((a) => a.label)).toEqual(['ci']);
     await service.remove(ada, ADA, 'ci');
     expect(await service.list(ADA)).toEqual([]);
@@ -340,7 +322,7 @@ describe('machine accounts: delete', () => {
     await service.create(ada, ADA, 'ci');
     papi.client.deleteCredentials.mockRejectedValueOnce(papiDown());
 
-    expect(await refusal(service.remove(ada, ADA, 'ci'))).toEqual({ status: 502, code: 'vault_failed' });
+    expect(await codeOf(service.remove(ada, ADA, 'ci'))).toEqual({ status: 502, code: 'vault_failed' });
     expect(mlflow.users.has(`${ADA}/ci`)).toBe(true);
     expect(await service.list(ADA)).toHaveLength(1);
   });
@@ -369,8 +351,8 @@ describe('machine accounts go with their owner', () => {
       mlflow: mlflow.client,
       permissions: async () => ({ releaseGrants: machine.releaseGrants }),
       papi: papi?.client,
-      accounts: registry.accounts,
-      activity: registry.activity,
+      accounts: bed.registry.accounts,
+      activity: bed.registry.activity,
       adminUsername: 'admin',
       logger,
       now: clock,
@@ -390,7 +372,7 @@ describe('machine accounts go with their owner', () => {
     expect([...mlflow.users.keys()]).toEqual([]);
     expect(machine.releaseGrants.mock.calls.map(([u]) => u)).toEqual([`${ADA}/a`, `${ADA}/b`, ADA]);
     expect(papi.vault.size).toBe(0);
-    expect(await registry.machineAccounts.ofOwner(ADA)).toEqual([]);
+    expect(await bed.registry.machineAccounts.ofOwner(ADA)).toEqual([]);
     expect((await activity()).map((r) => `${r.action} ${r.target_id}`)).toEqual([
       `machine_create ${ADA}/a`,
       `machine_create ${ADA}/b`,
@@ -408,7 +390,7 @@ describe('machine accounts go with their owner', () => {
     const accounts = accountServiceWith(mlflow, papi, machine);
     papi.client.deleteCredentials.mockRejectedValueOnce(papiDown());
 
-    expect(await refusal(accounts.deleteAccount(ada))).toEqual({ status: 502, code: 'vault_failed' });
+    expect(await codeOf(accounts.deleteAccount(ada))).toEqual({ status: 502, code: 'vault_failed' });
     expect(mlflow.users.has(ADA)).toBe(true);
     expect(mlflow.users.has(`${ADA}/a`)).toBe(true);
 
@@ -420,13 +402,15 @@ describe('machine accounts go with their owner', () => {
     const mlflow = fakeMlflow([ADA]);
     const machine = serviceWith(mlflow, undefined);
     const created = await machine.service.create(ada, ADA, 'ci');
-    time += 60_000;
+    bed.time += 60_000;
 
-    await accountServiceWith(mlflow, undefined, machine).disableInactive((await registry.accounts.byIdentity(ada))!);
+    await accountServiceWith(mlflow, undefined, machine).disableInactive(
+      (await bed.registry.accounts.byIdentity(ada))!,
+    );
 
     expect(mlflow.passwordOf(`${ADA}/ci`)).not.toBe(created.password);
     expect((await machine.service.list(ADA))[0]?.disabledAt).toBe(start + 60_000);
-    expect((await registry.accounts.byIdentity(ada))?.disabled_at).toBe(start + 60_000);
+    expect((await bed.registry.accounts.byIdentity(ada))?.disabled_at).toBe(start + 60_000);
     const rows = await activity();
     expect(rows.find((r) => r.action === 'machine_disable')).toEqual({
       action: 'machine_disable',
@@ -447,18 +431,18 @@ describe('machine accounts go with their owner', () => {
     const machine = serviceWith(mlflow, undefined);
     await machine.service.create(ada, ADA, 'ci');
     const accounts = accountServiceWith(mlflow, undefined, machine);
-    const binding = (await registry.accounts.byIdentity(ada))!;
+    const binding = (await bed.registry.accounts.byIdentity(ada))!;
     mlflow.client.updatePassword
       .mockImplementationOnce(async (username: string, password: string) => {
         mlflow.users.get(username)!.password = password;
       })
       .mockRejectedValueOnce(new AppError(503, 'mlflow_unavailable', 'down'));
 
-    expect(await refusal(accounts.disableInactive(binding))).toEqual({ status: 503, code: 'mlflow_unavailable' });
-    expect((await registry.accounts.byIdentity(ada))?.disabled_at).toBeNull();
+    expect(await codeOf(accounts.disableInactive(binding))).toEqual({ status: 503, code: 'mlflow_unavailable' });
+    expect((await bed.registry.accounts.byIdentity(ada))?.disabled_at).toBeNull();
 
     await accounts.disableInactive(binding);
-    expect((await registry.accounts.byIdentity(ada))?.disabled_at).not.toBeNull();
+    expect((await bed.registry.accounts.byIdentity(ada))?.disabled_at).not.toBeNull();
     expect((await machine.service.list(ADA))[0]?.disabledAt).not.toBeNull();
   });
 });
@@ -470,7 +454,7 @@ describe('the owner’s activity page', () => {
     await machine.service.create(ada, ADA, 'ci');
     await machine.service.disableAllOf(ADA, 'inactive');
     await machine.service.remove(ada, ADA, 'ci');
-    await registry.activity.record({
+    await bed.registry.activity.record({
       actor: { issuer: 'https://idp.example.org', subject: 'sub-bob', email: 'bob@example.org' },
       action: 'share_grant',
       target: { type: 'experiment', id: '7' },
@@ -478,7 +462,7 @@ describe('the owner’s activity page', () => {
       permission: 'READ',
       outcome: 'ok',
     });
-    await registry.activity.record({
+    await bed.registry.activity.record({
       actor: { issuer: 'https://idp.example.org', subject: 'sub-bob', email: 'bob@example.org' },
       action: 'machine_create',
       target: { type: 'machine_account', id: 'bob@example.org/ci' },
@@ -486,12 +470,15 @@ describe('the owner’s activity page', () => {
     });
     const someone = { issuer: 'https://idp.example.org', subject: 'sub-someone' };
 
-    const ownerPage = await registry.activity.page(
+    const ownerPage = await bed.registry.activity.page(
       { actor: someone, username: ADA, managed: [], machineAccountsOf: ADA },
       { limit: 50 },
     );
-    const withoutMachines = await registry.activity.page({ actor: someone, username: ADA, managed: [] }, { limit: 50 });
-    const prefixOnly = await registry.activity.page(
+    const withoutMachines = await bed.registry.activity.page(
+      { actor: someone, username: ADA, managed: [] },
+      { limit: 50 },
+    );
+    const prefixOnly = await bed.registry.activity.page(
       { actor: someone, username: 'ada@example.or', managed: [], machineAccountsOf: 'ada@example.or' },
       { limit: 50 },
     );

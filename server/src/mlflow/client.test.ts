@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { refusalOf } from '../testing/refusal.js';
 import { createMlflowClient } from './client.js';
 
 type Answer = { status: number; body: unknown; json?: boolean };
@@ -37,16 +37,6 @@ const client = (answers: Record<string, Answer | (() => never)>) => {
   };
 };
 
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
-
 const user = { id: 2, username: 'a@example.org', is_admin: false };
 
 describe('MLflow client', () => {
@@ -64,7 +54,7 @@ describe('MLflow client', () => {
         body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Password must be at least 12 characters.' },
       },
     });
-    expect(await refusal(mlflow.createUser('a@example.org', 'short'))).toMatchObject({
+    expect(await refusalOf(mlflow.createUser('a@example.org', 'short'))).toMatchObject({
       status: 422,
       code: 'weak_password',
       message: 'MLflow refused the password: Password must be at least 12 characters.',
@@ -79,7 +69,7 @@ describe('MLflow client', () => {
         body: { error_code: 'INVALID_PARAMETER_VALUE', message: leaky },
       },
     });
-    const err = await refusal(mlflow.updatePassword('a@example.org', 'x'.repeat(12)));
+    const err = await refusalOf(mlflow.updatePassword('a@example.org', 'x'.repeat(12)));
     expect(err).toMatchObject({ status: 422, code: 'weak_password' });
     expect(err.message).not.toMatch(/SQL|pbkdf2|sqlite/);
   });
@@ -91,7 +81,7 @@ describe('MLflow client', () => {
         body: { error_code: 'RESOURCE_ALREADY_EXISTS', message: "INSERT ... 'pbkdf2:sha256:1$x'" },
       },
     });
-    const err = await refusal(mlflow.createUser('a@example.org', 'x'.repeat(12)));
+    const err = await refusalOf(mlflow.createUser('a@example.org', 'x'.repeat(12)));
     expect(err).toMatchObject({ status: 409, code: 'already_registered' });
     expect(err.message).not.toMatch(/pbkdf2|INSERT/);
   });
@@ -104,7 +94,7 @@ describe('MLflow client', () => {
     ['an answer of the wrong shape', { status: 200, body: { user: { id: 'not a number' } } }, 502, 'mlflow_failed'],
   ] as const)('when MLflow answers %s, then every caller sees %i %s', async (_what, answer, status, code) => {
     const { mlflow } = client({ 'GET /api/2.0/mlflow/users/get': answer });
-    expect(await refusal(mlflow.getUser('a@example.org'))).toMatchObject({ status, code });
+    expect(await refusalOf(mlflow.getUser('a@example.org'))).toMatchObject({ status, code });
   });
 
   it('when MLflow cannot be reached, then 503 mlflow_unavailable', async () => {
@@ -113,7 +103,7 @@ describe('MLflow client', () => {
         throw new TypeError('fetch failed');
       },
     });
-    expect(await refusal(mlflow.getUser('a@example.org'))).toMatchObject({ status: 503, code: 'mlflow_unavailable' });
+    expect(await refusalOf(mlflow.getUser('a@example.org'))).toMatchObject({ status: 503, code: 'mlflow_unavailable' });
   });
 
   it('when MLflow 2.x lacks users/current, then credentials are checked by reading the own user, and later checks cost one call', async () => {

@@ -34,6 +34,16 @@ export interface HeldGrant {
   pattern: boolean;
 }
 
+/** A grant held directly on exactly one resource (no role, no pattern): all the legacy generation reports. */
+export const directGrant = (resourceType: ResourceType, resourceId: string, permission: string): HeldGrant => ({
+  resourceType,
+  resourceId,
+  permission,
+  via: 'direct',
+  roleName: null,
+  pattern: false,
+});
+
 /** One user as the permission API sees them. */
 export interface UserAccess {
   username: string;
@@ -66,6 +76,23 @@ export interface PermissionsApi {
    * their direct grants are revoked first; MLflow 3.13+ removes them with the user.
    */
   releaseGrants(username: string): Promise<void>;
+}
+
+/**
+ * Several users' grants in as few MLflow calls as the API allows (each call costs MLflow a password-hash
+ * check): for two or more users one `users/list` on the RBAC generation, else one call per user. `access`
+ * follows `usernames` (`null`: MLflow has no such user); `everyone` is that list when it was read, for the
+ * rules that need every user (the last manager).
+ */
+export async function readAccess(
+  api: PermissionsApi,
+  usernames: readonly string[],
+): Promise<{ access: Array<UserAccess | null>; everyone: UserAccess[] | undefined }> {
+  const everyone = api.canListCollaborators && usernames.length > 1 ? await api.everyone() : undefined;
+  const access = everyone
+    ? usernames.map((u) => everyone.find((a) => a.username === u) ?? null)
+    : await Promise.all(usernames.map((u) => api.userAccess(u)));
+  return { access, everyone };
 }
 
 const isResourceType = (t: string): t is ResourceType => (RESOURCE_TYPES as readonly string[]).includes(t);
@@ -203,14 +230,6 @@ function createLegacyPermissions(admin: AdminRequests, isPrompt: (name: string) 
     type === 'experiment'
       ? { path: '/api/2.0/mlflow/experiments/permissions', key: 'experiment_id' }
       : { path: '/api/2.0/mlflow/registered-models/permissions', key: 'name' };
-  const direct = (resourceType: ResourceType, resourceId: string, permission: string): HeldGrant => ({
-    resourceType,
-    resourceId,
-    permission,
-    via: 'direct',
-    roleName: null,
-    pattern: false,
-  });
 
   async function revoke(username: string, type: ResourceType, id: string): Promise<boolean> {
     const e = endpoint(type);
@@ -240,9 +259,9 @@ function createLegacyPermissions(admin: AdminRequests, isPrompt: (name: string) 
         username,
         isAdmin: user.is_admin,
         grants: [
-          ...user.experiment_permissions.map((p) => direct('experiment', p.experiment_id, p.permission)),
+          ...user.experiment_permissions.map((p) => directGrant('experiment', p.experiment_id, p.permission)),
           ...user.registered_model_permissions.map((p, i) =>
-            direct(kinds[i] ? 'prompt' : 'registered_model', p.name, p.permission),
+            directGrant(kinds[i] ? 'prompt' : 'registered_model', p.name, p.permission),
           ),
         ],
       };

@@ -1,20 +1,25 @@
 import { jest } from '@jest/globals';
 import { createAccountService, type Person } from '../account/service.js';
-import { AppError } from '../errors.js';
 import type { CredentialCheck, MlflowUser } from '../mlflow/client.js';
-import type { HeldGrant, PermissionsApi, ResourceType, UserAccess } from '../mlflow/permissions.js';
+import {
+  directGrant,
+  type HeldGrant,
+  type PermissionsApi,
+  type ResourceType,
+  type UserAccess,
+} from '../mlflow/permissions.js';
 import { createAudit } from '../registry/audit.js';
-import { openRegistry, type Registry } from '../registry/index.js';
 import type { StoredCredentials } from '../secrets/papi-client.js';
+import { codeOf } from '../testing/refusal.js';
+import { registryTestBed } from '../testing/registry-test-bed.js';
 import { createInvitations, isEmailShaped } from './invitations.js';
 import { createResourceLock } from './resource-lock.js';
 import type { ResourceNames } from './resource-names.js';
 import { createSharingService, type Actor } from './service.js';
 
 const DAY = 86_400_000;
-const start = Date.parse('2026-11-30T12:00:00Z');
-let time = start;
-const clock = () => time;
+const bed = registryTestBed();
+const { start, clock } = bed;
 
 const ISSUER = 'https://idp.example.org';
 const GRACE = 'grace@example.org';
@@ -23,17 +28,17 @@ const IVAN = 'ivan@example.org';
 const EXP = '7';
 const EXP_NAME = 'team/exp ü';
 const MODEL = 'churn model';
+/** What the activity log says of Ivan's READ on the experiment, both when Grace invites him and when it is applied. */
+const ivanReadsExp = {
+  target_type: 'experiment',
+  target_id: EXP,
+  target_name: EXP_NAME,
+  subject_username: IVAN,
+  permission: 'READ',
+  outcome: 'ok',
+};
 
 const logger = { warn: jest.fn(), error: jest.fn() };
-
-const direct = (resourceType: ResourceType, resourceId: string, permission: string): HeldGrant => ({
-  resourceType,
-  resourceId,
-  permission,
-  via: 'direct',
-  roleName: null,
-  pattern: false,
-});
 
 /** MLflow's permission API over a map, of either generation: usernames compared exactly, as MLflow does. */
 function fakePermissions(generation: 'rbac' | 'legacy', seed: Record<string, HeldGrant[]>) {
@@ -58,7 +63,7 @@ function fakePermissions(generation: 'rbac' | 'legacy', seed: Record<string, Hel
     setPermission: jest.fn<PermissionsApi['setPermission']>(async (username, type, id, permission) => {
       const u = users.get(username);
       if (!u) throw new Error(`MLflow has no user ${username}`);
-      u.grants = [...withoutDirect(u, type, id), direct(type, id, permission)];
+      u.grants = [...withoutDirect(u, type, id), directGrant(type, id, permission)];
     }),
     revoke: jest.fn<PermissionsApi['revoke']>(async (username, type, id) => {
       const u = users.get(username);
@@ -99,18 +104,6 @@ function fakeNames(resources: Array<[ResourceType, string, string]>) {
   return { names, remove: (type: ResourceType, id: string) => known.delete(`${type}:${id}`) };
 }
 
-let registry: Registry;
-
-beforeEach(async () => {
-  time = start;
-  jest.clearAllMocks();
-  registry = await openRegistry({ kind: 'sqlite', file: ':memory:' }, clock);
-});
-
-afterEach(async () => {
-  await registry.close();
-});
-
 const actor = (username: string): Actor => ({
   username,
   identity: { issuer: ISSUER, subject: `sub-${username}`, email: username },
@@ -122,7 +115,7 @@ const frank = actor(FRANK);
 /** Grace manages the experiment and the model; Frank has an account and nothing on them. */
 function setup(generation: 'rbac' | 'legacy') {
   const mlflow = fakePermissions(generation, {
-    [GRACE]: [direct('experiment', EXP, 'MANAGE'), direct('registered_model', MODEL, 'MANAGE')],
+    [GRACE]: [directGrant('experiment', EXP, 'MANAGE'), directGrant('registered_model', MODEL, 'MANAGE')],
     [FRANK]: [],
   });
   const resources = fakeNames([
@@ -130,11 +123,11 @@ function setup(generation: 'rbac' | 'legacy') {
     ['registered_model', MODEL, MODEL],
   ]);
   const lock = createResourceLock();
-  const audit = createAudit(registry.activity, logger);
+  const audit = createAudit(bed.registry.activity, logger);
   const permissions = async () => mlflow.api;
   const invitations = createInvitations({
-    invitations: registry.invitations,
-    accounts: registry.accounts,
+    invitations: bed.registry.invitations,
+    accounts: bed.registry.accounts,
     permissions,
     names: resources.names,
     lock,
@@ -147,18 +140,8 @@ function setup(generation: 'rbac' | 'legacy') {
   return { mlflow, resources, invitations, sharing };
 }
 
-const invitationRows = () => registry.database.db.selectFrom('invitations').selectAll().orderBy('id').execute();
-const activityRows = () => registry.database.db.selectFrom('activity').selectAll().orderBy('id').execute();
-
-async function codeOf(promise: Promise<unknown>): Promise<{ status: number; code: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return { status: err.status, code: err.code };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+const invitationRows = () => bed.registry.database.db.selectFrom('invitations').selectAll().orderBy('id').execute();
+const activityRows = () => bed.registry.database.db.selectFrom('activity').selectAll().orderBy('id').execute();
 
 describe('isEmailShaped', () => {
   it.each(['ivan@example.org', 'Ivan.Idle+ml@sub.example.co.uk', 'ü@exämple.org', "o'neil@example.org"])(
@@ -208,26 +191,16 @@ describe.each(['rbac', 'legacy'] as const)('sharing with an email that has no ac
       { resource_type: 'experiment', resource_id: EXP, email_key: IVAN, permission: 'READ', invited_by: GRACE },
     ]);
     expect(await activityRows()).toMatchObject([
-      {
-        actor_subject: `sub-${GRACE}`,
-        action: 'invite',
-        target_type: 'experiment',
-        target_id: EXP,
-        target_name: EXP_NAME,
-        subject_username: IVAN,
-        permission: 'READ',
-        outcome: 'ok',
-        request_id: `req-${GRACE}`,
-      },
+      { actor_subject: `sub-${GRACE}`, action: 'invite', ...ivanReadsExp, request_id: `req-${GRACE}` },
     ]);
   });
 
   it('when shared again, then the one invitation changes permission, is renewed, and is recorded as invite_change', async () => {
     await env.sharing.setCollaborator(grace, 'experiment', EXP, IVAN, 'READ');
-    time += 5 * DAY;
+    bed.time += 5 * DAY;
     const result = await env.sharing.setCollaborator(grace, 'experiment', EXP, IVAN, 'EDIT');
-    expect(result).toMatchObject({ created: false, pending: { permission: 'EDIT', expiresAt: time + 30 * DAY } });
-    expect(await invitationRows()).toMatchObject([{ permission: 'EDIT', expires_at: time + 30 * DAY }]);
+    expect(result).toMatchObject({ created: false, pending: { permission: 'EDIT', expiresAt: bed.time + 30 * DAY } });
+    expect(await invitationRows()).toMatchObject([{ permission: 'EDIT', expires_at: bed.time + 30 * DAY }]);
     expect((await activityRows()).map((r) => [r.action, r.permission])).toEqual([
       ['invite', 'READ'],
       ['invite_change', 'EDIT'],
@@ -263,7 +236,7 @@ describe.each(['rbac', 'legacy'] as const)('sharing with an email that has no ac
   });
 
   it('when the registry binds the email but MLflow has no such user, then 404 user_not_registered: no invitation', async () => {
-    await registry.accounts.bind({ issuer: ISSUER, subject: 'sub-ivan', email: IVAN }, IVAN, 'registration');
+    await bed.registry.accounts.bind({ issuer: ISSUER, subject: 'sub-ivan', email: IVAN }, IVAN, 'registration');
     expect(await codeOf(env.sharing.setCollaborator(grace, 'experiment', EXP, IVAN, 'READ'))).toMatchObject({
       code: 'user_not_registered',
     });
@@ -338,7 +311,7 @@ describe.each(['rbac', 'legacy'] as const)('sharing with an email that has no ac
 
   it('when an invitation has expired, then it is neither found nor listed, and sharing again invites afresh', async () => {
     await env.sharing.setCollaborator(grace, 'experiment', EXP, IVAN, 'READ');
-    time += 30 * DAY;
+    bed.time += 30 * DAY;
     expect(await codeOf(env.sharing.getCollaborator(grace, 'experiment', EXP, IVAN))).toMatchObject({
       code: 'user_not_registered',
     });
@@ -373,17 +346,7 @@ describe.each(['rbac', 'legacy'] as const)('applying invitations (%s)', (generat
     expect(env.mlflow.directOf(IVAN, 'registered_model', MODEL)).toBe('EDIT');
     expect(await invitationRows()).toEqual([]);
     expect(await applyRecords()).toMatchObject([
-      {
-        actor_issuer: null,
-        actor_subject: null,
-        target_type: 'experiment',
-        target_id: EXP,
-        target_name: EXP_NAME,
-        subject_username: IVAN,
-        permission: 'READ',
-        outcome: 'ok',
-        request_id: 'req-ivan',
-      },
+      { actor_issuer: null, actor_subject: null, ...ivanReadsExp, request_id: 'req-ivan' },
       { target_type: 'registered_model', target_id: MODEL, subject_username: IVAN, permission: 'EDIT', outcome: 'ok' },
     ]);
     // Nothing is left for the next visit.
@@ -419,7 +382,7 @@ describe.each(['rbac', 'legacy'] as const)('applying invitations (%s)', (generat
   });
 
   it('when the inviter no longer manages the resource, then the invitation is dropped and recorded as forbidden', async () => {
-    env.mlflow.users.get(GRACE)!.grants = [direct('registered_model', MODEL, 'MANAGE')];
+    env.mlflow.users.get(GRACE)!.grants = [directGrant('registered_model', MODEL, 'MANAGE')];
     expect((await env.invitations.applyFor(ivan)).map((a) => a.type)).toEqual(['registered_model']);
     expect(env.mlflow.directOf(IVAN, 'experiment', EXP)).toBeNull();
     expect((await applyRecords()).map((r) => [r.target_type, r.outcome])).toEqual([
@@ -429,7 +392,7 @@ describe.each(['rbac', 'legacy'] as const)('applying invitations (%s)', (generat
   });
 
   it('when the person already holds as much or more, then MLflow is not changed and the invitation is settled', async () => {
-    env.mlflow.users.get(IVAN)!.grants = [direct('experiment', EXP, 'MANAGE')];
+    env.mlflow.users.get(IVAN)!.grants = [directGrant('experiment', EXP, 'MANAGE')];
     expect(await env.invitations.applyFor(ivan)).toMatchObject([
       { type: 'experiment', permission: 'MANAGE' },
       { type: 'registered_model', permission: 'EDIT' },
@@ -516,8 +479,8 @@ describe('the account service applies invitations when an identity is bound', ()
         writeCredentials: async () => undefined,
         deleteCredentials: async () => undefined,
       },
-      accounts: registry.accounts,
-      activity: registry.activity,
+      accounts: bed.registry.accounts,
+      activity: bed.registry.activity,
       adminUsername: 'admin',
       logger,
       now: clock,

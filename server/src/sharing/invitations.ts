@@ -18,11 +18,11 @@ import { describeForLog } from '../http.js';
 import {
   PERMISSIONS,
   RESOURCE_TYPES,
+  readAccess,
   type EffectivePermission,
   type Permission,
   type PermissionsApi,
   type ResourceType,
-  type UserAccess,
 } from '../mlflow/permissions.js';
 import { usernameKey, type AccountRegistry } from '../registry/accounts.js';
 import { SERVICE_ACTOR } from '../registry/activity.js';
@@ -134,13 +134,6 @@ export function createInvitations(deps: InvitationDeps) {
     emailKey: usernameKey(email),
   });
 
-  /** The invitee and the inviter as MLflow sees them now, in one call where the API allows. */
-  async function accessOf(api: PermissionsApi, usernames: [string, string]): Promise<Array<UserAccess | null>> {
-    const everyone = api.canListCollaborators ? await api.everyone() : undefined;
-    if (everyone) return usernames.map((u) => everyone.find((a) => a.username === u) ?? null);
-    return Promise.all(usernames.map((u) => api.userAccess(u)));
-  }
-
   /** Deletes an invitation that can never apply, recording why. */
   async function drop(owner: InvitedOwner, row: InvitationRecord, name: string | null, outcome: string) {
     await invitations.remove(row.id);
@@ -172,7 +165,9 @@ export function createInvitations(deps: InvitationDeps) {
     const { type, id, permission } = invitation;
     const api = await deps.permissions();
     if (!api.supports(permission)) throw permissionNotSupported(permission);
-    const [invitee, inviter] = await accessOf(api, [owner.username, invitation.invitedBy]);
+    // The invitee and the inviter as MLflow sees them now, in one call where the API allows.
+    const { access } = await readAccess(api, [owner.username, invitation.invitedBy]);
+    const [invitee, inviter] = access;
     if (!invitee) throw new Error('the account is not (yet) known to MLflow');
     const resource = await deps.names.find(type, id);
     if (!resource) {

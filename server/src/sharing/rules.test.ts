@@ -1,4 +1,4 @@
-import type { HeldGrant, UserAccess } from '../mlflow/permissions.js';
+import { directGrant, type HeldGrant, type UserAccess } from '../mlflow/permissions.js';
 import {
   managerRemainsWithoutRole,
   membersOfRole,
@@ -11,11 +11,8 @@ import {
   patternMatches,
 } from './rules.js';
 
-const direct = (
-  resourceId: string,
-  permission: string,
-  resourceType: HeldGrant['resourceType'] = 'experiment',
-): HeldGrant => ({ resourceType, resourceId, permission, via: 'direct', roleName: null, pattern: false });
+const direct = (resourceId: string, permission: string, resourceType: HeldGrant['resourceType'] = 'experiment') =>
+  directGrant(resourceType, resourceId, permission);
 const role = (resourceId: string, permission: string, roleName = 'team'): HeldGrant => ({
   resourceType: 'experiment',
   resourceId,

@@ -20,6 +20,7 @@ import {
 } from '../errors.js';
 import {
   PERMISSIONS,
+  readAccess,
   type EffectivePermission,
   type Permission,
   type PermissionsApi,
@@ -83,13 +84,9 @@ export function createSharingService(deps: SharingDeps) {
   const { names } = deps;
 
   async function readInvolved(api: PermissionsApi, actor: Actor, target?: string): Promise<Involved> {
-    const everyone = api.canListCollaborators && target !== undefined ? await api.everyone() : undefined;
-    const find = (username: string) =>
-      everyone ? Promise.resolve(everyone.find((u) => u.username === username) ?? null) : api.userAccess(username);
-    const [actorAccess, targetAccess] = await Promise.all([
-      find(actor.username),
-      target === undefined ? null : find(target),
-    ]);
+    const usernames = target === undefined ? [actor.username] : [actor.username, target];
+    const { access, everyone } = await readAccess(api, usernames);
+    const [actorAccess, targetAccess = null] = access;
     if (!actorAccess) throw notRegistered();
     return { actor: actorAccess, target: targetAccess, everyone };
   }

@@ -21,7 +21,7 @@ export type StepUpAction = 'change-password' | 'delete-account' | 'machine-accou
 const ACTIONS: readonly string[] = ['change-password', 'delete-account', 'machine-accounts'] satisfies StepUpAction[];
 
 /** The query parameter that names the action to finish after the step-up. */
-export const RESUME_PARAM = 'resume';
+const RESUME_PARAM = 'resume';
 
 export function isStepUpAction(value: unknown): value is StepUpAction {
   return typeof value === 'string' && ACTIONS.includes(value);

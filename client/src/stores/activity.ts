@@ -5,7 +5,7 @@ import { useAccountStore } from './account';
 import { useSharedLoad } from './sharedLoad';
 
 /** Entries per request: a screenful or two, and one request for most people's whole history. */
-export const ACTIVITY_PAGE_SIZE = 50;
+const ACTIVITY_PAGE_SIZE = 50;
 
 /**
  * The person's activity (`GET /api/me/activity`), newest first: the newest page, then older pages one at a

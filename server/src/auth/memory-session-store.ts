@@ -32,7 +32,7 @@ interface Entry {
 }
 
 /** The key of a session's owner; JSON keeps issuer and sub apart whatever characters they hold. */
-export const ownerKey = (owner: SessionOwner): string => JSON.stringify([owner.issuer, owner.sub]);
+const ownerKey = (owner: SessionOwner): string => JSON.stringify([owner.issuer, owner.sub]);
 
 function ownerOf(data: session.SessionData): string | undefined {
   const user = data.user;

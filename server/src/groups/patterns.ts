@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { entitlementsOf, realmRolesOf, type Claims } from '../auth/eligibility.js';
 
-export const GROUP_KINDS = ['entitlement', 'realm_role', 'group'] as const;
+const GROUP_KINDS = ['entitlement', 'realm_role', 'group'] as const;
 export type GroupKind = (typeof GROUP_KINDS)[number];
 
 export interface GroupPattern {
@@ -109,7 +109,7 @@ export function isShareable(id: string, patterns: readonly GroupPattern[]): bool
 }
 
 /** Every role this service makes starts with this; MLflow's own hidden roles are `__user_<id>__`. */
-export const GROUP_ROLE_PREFIX = 'oidc-group:';
+const GROUP_ROLE_PREFIX = 'oidc-group:';
 /** MLflow 3.18 refuses longer role names (`MAX_ROLE_NAME_LENGTH`). */
 const MAX_ROLE_NAME = 255;
 

@@ -10,7 +10,7 @@ import type { AdminRequests } from './client.js';
 import { mlflowErrorCode } from './errors.js';
 
 /** The one workspace this service shares in (MLflow without workspaces has only this one). */
-export const DEFAULT_WORKSPACE = 'default';
+const DEFAULT_WORKSPACE = 'default';
 
 const rolePermissionSchema = z.looseObject({
   id: z.number(),

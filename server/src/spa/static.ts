@@ -33,7 +33,7 @@ const OTHER_CACHE = { maxAge: '1h' } as const;
  * (Brotli first); identity wins when the header rates it above every acceptable coding. A missing header
  * means identity: compression is only used when the client asked for it.
  */
-export function negotiateEncoding(
+function negotiateEncoding(
   header: string | undefined,
   available: readonly ContentCoding[],
 ): ContentCoding | undefined {

@@ -1,9 +1,9 @@
 /**
- * Step-up for sensitive actions (changing the password, deleting the account): they need a sign-in at
- * the provider at most REAUTH_MAX_AGE_SECONDS old, read from the ID token's `auth_time`. Tried against
- * the real provider: a stale or unknown sign-in is refused and MLflow left as it was; a step-up through
- * the provider (max_age=0, prompt=login: its login form again) unlocks the action; a provider that
- * ignores the request and hands back its old `auth_time` unlocks nothing.
+ * Step-up for sensitive actions (changing the password, deleting the account, making, rotating or deleting
+ * a machine account): they need a sign-in at the provider at most REAUTH_MAX_AGE_SECONDS old, read from the
+ * ID token's `auth_time`. Tried against the real provider: a stale or unknown sign-in is refused and MLflow
+ * left as it was; a step-up through the provider (max_age=0, prompt=login: its login form again) unlocks the
+ * action; a provider that ignores the request and hands back its old `auth_time` unlocks nothing.
  */
 import { ApiSession, useStack, type Stack } from '../support/stack.js';
 import { mlflowUser, signInStatus } from '../support/mlflow-direct.js';
@@ -64,6 +64,39 @@ describe('when the provider sends no auth_time for ordinary sign-ins', () => {
     }
     expect((await frank.me()).body.reauthentication.recent_until).toBeNull();
     expect((await frank.changePassword(SECOND)).status).toBe(401);
+  });
+
+  it('then making, rotating and deleting a machine account need the step-up too, and a stale sign-in changes nothing in MLflow or Vault', async () => {
+    const heidi = await stack().signIn('heidi');
+    expect((await heidi.register(FIRST)).status).toBe(201);
+    const machine = 'heidi@example.org/ci';
+    const vaultCopy = () =>
+      stack().papi!.secretFor('heidi-sub', 'vo.ai4eosc.eu', '/services/mlflow/machine-accounts/ci');
+
+    const refused = await heidi.call('POST', '/api/me/machine-accounts', { label: 'ci' });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('reauthentication_required');
+    expect(await mlflowUser(stack().mlflow, machine)).toBeNull();
+    expect(vaultCopy()).toBeUndefined();
+
+    await stepUp(stack(), heidi, 'heidi');
+    const made = await heidi.call('POST', '/api/me/machine-accounts', { label: 'ci' });
+    expect(made.status).toBe(201);
+    expect(await signInStatus(stack().mlflow, machine, made.body.password)).toBe(200);
+
+    // The same session once its sign-in is no longer recent, as after REAUTH_MAX_AGE_SECONDS: a fresh
+    // session from the provider's login session, which sends no auth_time for an ordinary sign-in.
+    const stale = await stack().signIn('heidi');
+    expect((await stale.me()).body.reauthentication.recent_until).toBeNull();
+    for (const res of [
+      await stale.call('POST', '/api/me/machine-accounts/ci/password'),
+      await stale.call('DELETE', '/api/me/machine-accounts/ci'),
+    ]) {
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('reauthentication_required');
+    }
+    expect(await signInStatus(stack().mlflow, machine, made.body.password)).toBe(200);
+    expect(vaultCopy()).toEqual({ username: machine, password: made.body.password });
   });
 });
 

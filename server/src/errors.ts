@@ -28,14 +28,14 @@ export class AppError extends Error {
 const passwordField = (message: string): FieldProblem[] => [{ field: 'password', message }];
 
 // 400: the request itself is wrong.
-export const invalidJson = () => new AppError(400, 'invalid_json', 'The request body is not valid JSON.');
+const invalidJson = () => new AppError(400, 'invalid_json', 'The request body is not valid JSON.');
 export const malformedUrl = () =>
   new AppError(
     400,
     'malformed_url',
     'The address is malformed (it holds an invalid percent-encoding). Check the link and try again.',
   );
-export const badRequest = () => new AppError(400, 'bad_request', 'The request could not be understood.');
+const badRequest = () => new AppError(400, 'bad_request', 'The request could not be understood.');
 export const invalidState = () =>
   new AppError(
     400,
@@ -86,7 +86,7 @@ export const csrfRefused = (why: string) =>
 export const ineligible = (code: 'not_eligible' | 'email_missing' | 'email_not_verified', message: string) =>
   new AppError(403, code, message);
 export const emailMissing = () => ineligible('email_missing', 'Your sign-in provider did not share an email address.');
-export const forbidden = (message = 'You are not allowed to do this.') => new AppError(403, 'forbidden', message);
+const forbidden = (message = 'You are not allowed to do this.') => new AppError(403, 'forbidden', message);
 export const serviceAccountProtected = () =>
   forbidden('This is the account this service uses to manage MLflow; it cannot be changed here.');
 export const mlflowAdminProtected = (username: string) =>
@@ -118,7 +118,7 @@ export const machineAccountsDisabled = () =>
   );
 
 // 404: nothing there.
-export const notFound = () => new AppError(404, 'not_found', 'There is nothing at this address.');
+const notFound = () => new AppError(404, 'not_found', 'There is nothing at this address.');
 export const unknownResourceType = (given: string, known: readonly string[]) =>
   new AppError(404, 'not_found', `Unknown resource type "${given.slice(0, 40)}"; use ${known.join(', ')}.`);
 export const notRegistered = () =>
@@ -185,10 +185,8 @@ export const machineAccountLimit = (limit: number) =>
   );
 
 // 413, 415: the body's envelope.
-export const payloadTooLarge = () =>
-  new AppError(413, 'payload_too_large', 'The request body is too large (16 KB at most).');
-export const unsupportedEncoding = () =>
-  new AppError(415, 'unsupported_encoding', 'The request body must be UTF-8 JSON.');
+const payloadTooLarge = () => new AppError(413, 'payload_too_large', 'The request body is too large (16 KB at most).');
+const unsupportedEncoding = () => new AppError(415, 'unsupported_encoding', 'The request body must be UTF-8 JSON.');
 export const unsupportedMediaType = () =>
   new AppError(415, 'unsupported_media_type', 'Send the request body as JSON (Content-Type: application/json).');
 
@@ -211,7 +209,7 @@ export const tooManyAttempts = () =>
   new AppError(429, 'too_many_attempts', 'Too many wrong passwords in a short time. Wait 15 minutes, then try again.');
 
 // 5xx: an upstream failed; nothing the person did.
-export const internalError = () =>
+const internalError = () =>
   new AppError(
     500,
     'internal_error',

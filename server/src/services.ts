@@ -32,7 +32,7 @@ export interface ServiceDeps {
   permissions: () => Promise<PermissionsApi>;
 }
 
-export function createServices(config: Config, deps: ServiceDeps) {
+function createServices(config: Config, deps: ServiceDeps) {
   const sharingAudit = createAudit(deps.registry.activity, deps.logger);
   const invitations = createInvitations({
     invitations: deps.registry.invitations,

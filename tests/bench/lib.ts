@@ -119,7 +119,7 @@ export interface Memory {
 }
 
 /** Resident memory of a process, from /proc (Linux) or `ps` (elsewhere: VmRSS only). */
-export function memoryOf(pid: number): Memory {
+function memoryOf(pid: number): Memory {
   const status = `/proc/${pid}/status`;
   if (existsSync(status)) {
     const text = readFileSync(status, 'utf8');

@@ -19,7 +19,7 @@ export const BFF_VARIABLES = CONFIG_VARIABLES.filter((v) => v !== 'NODE_ENV' && 
 /** Set by compose itself for the signup container, whatever .env says. */
 export const SET_BY_COMPOSE = ['MLFLOW_HOSTNAME', 'TRUST_PROXY', 'SESSION_DATABASE_URL', 'DATABASE_URL'];
 
-export const composeFiles = {
+const composeFiles = {
   base: path.join(deployDir, 'compose.yml'),
   override: path.join(deployDir, 'compose.override.yml'),
   prod: path.join(deployDir, 'compose.prod.yml'),
@@ -105,7 +105,7 @@ export function fullEnv(): Record<string, string> {
   return env;
 }
 
-export function composeCommand(): string[] {
+function composeCommand(): string[] {
   if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return ['docker-compose'];
   if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
   throw new Error('Neither docker-compose nor the docker compose plugin is installed (apt-get install -y docker-compose).');

@@ -16,7 +16,7 @@ import { sleep, within } from '../support/timing.js';
 import type { StackDatabases } from './databases.js';
 import { baseEnv, scripts } from './scripts.js';
 
-export interface MlflowResponse {
+interface MlflowResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
@@ -28,7 +28,7 @@ export interface MlflowResponse {
  * One request to MLflow with node:http (fetch cannot set the Host header). GET parameters go into the
  * query string, other methods send `body` as JSON.
  */
-export function mlflowRequest(
+function mlflowRequest(
   baseUrl: string,
   method: string,
   apiPath: string,
@@ -92,7 +92,7 @@ export interface StartEntrypointMlflowOptions {
   startTimeoutMs?: number;
 }
 
-export const DEFAULT_ADMIN = { username: 'admin', password: 'Adm1n %pass$word#with spaces' };
+const DEFAULT_ADMIN = { username: 'admin', password: 'Adm1n %pass$word#with spaces' };
 
 /**
  * Starts MLflow through deploy/mlflow/entrypoint.sh against `server`, like the mlflow container:

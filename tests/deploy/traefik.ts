@@ -16,7 +16,7 @@ import { freePort, listen } from '../support/ports.js';
 import { sleep, within } from '../support/timing.js';
 
 /** The Traefik version pinned in deploy/compose.yml (`image: traefik:vX.Y.Z`). */
-export async function pinnedTraefikVersion(): Promise<string> {
+async function pinnedTraefikVersion(): Promise<string> {
   const compose = await readFile(path.join(repoRoot, 'deploy', 'compose.yml'), 'utf8');
   const m = /image:\s*traefik:v(\d+\.\d+\.\d+)\s*$/m.exec(compose);
   if (!m) throw new Error('deploy/compose.yml does not pin traefik:vX.Y.Z');

@@ -104,8 +104,6 @@ export const accounts = {
   ivan: account('ivan', { email: 'ivan@example.org', email_verified: true, name: 'Ivan Idle', ...BOTH }),
 } satisfies Record<string, TestAccount>;
 
-export type AccountLogin = keyof typeof accounts;
-
 /** One line per test person, for the demo's help text and the README. */
 export const demoAccounts: ReadonlyArray<{ login: string; password: string; description: string }> = [
   { login: 'alice', password: accounts.alice.password, description: 'eligible by realm role only' },
@@ -132,7 +130,7 @@ export const demoAccounts: ReadonlyArray<{ login: string; password: string; desc
   { login: 'ivan', password: accounts.ivan.password, description: 'eligible by both' },
 ];
 
-export interface ClientSpec {
+interface ClientSpec {
   client_id: string;
   /** Absent: a public client (`token_endpoint_auth_method: none`, PKCE required). */
   client_secret?: string;
@@ -202,7 +200,7 @@ export interface OidcServer {
 }
 
 /** One request to the token endpoint, as {@link OidcServer.tokenRequests} records it. */
-export interface TokenRequestRecord {
+interface TokenRequestRecord {
   /** Its `grant_type` (`authorization_code`, `refresh_token`); unknown while pending or after a server error. */
   grantType: string | undefined;
   /**
@@ -216,7 +214,7 @@ export interface TokenRequestRecord {
 }
 
 /** How {@link OidcServer.setTokenEndpointFailure} breaks the token endpoint. */
-export type TokenEndpointFailure = 'drop' | number;
+type TokenEndpointFailure = 'drop' | number;
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Storage                                                                                            */

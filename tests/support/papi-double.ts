@@ -20,9 +20,9 @@ import http from 'node:http';
 
 import { freePort, listen } from './ports.js';
 
-export type PapiMethod = 'GET' | 'POST' | 'DELETE';
+type PapiMethod = 'GET' | 'POST' | 'DELETE';
 
-export interface PapiRequestRecord {
+interface PapiRequestRecord {
   method: string;
   /** Path and query, e.g. `/v1/secrets?vo=vo.ai4eosc.eu&secret_path=...`. */
   path: string;
@@ -34,7 +34,7 @@ export interface PapiRequestRecord {
   sub?: string;
 }
 
-export interface FailNextOptions {
+interface FailNextOptions {
   /** Only requests with this method; default any. */
   method?: PapiMethod;
   /** Default 500 (answered like uvicorn does for an uncaught Vault error: text `Internal Server Error`). */

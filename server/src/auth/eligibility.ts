@@ -7,7 +7,7 @@ import type { EligibilityRule } from '../config.js';
 
 export type Claims = Record<string, unknown>;
 
-export type Ineligibility = { code: 'not_eligible' | 'email_missing' | 'email_not_verified'; message: string };
+type Ineligibility = { code: 'not_eligible' | 'email_missing' | 'email_not_verified'; message: string };
 
 export type Eligibility =
   { eligible: true; email: string } | ({ eligible: false; email: string | undefined } & Ineligibility);

@@ -133,5 +133,3 @@ export function createPendingLogins(options: PendingLoginCookieOptions) {
     },
   };
 }
-
-export type PendingLogins = ReturnType<typeof createPendingLogins>;

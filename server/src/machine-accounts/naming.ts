@@ -10,7 +10,7 @@
 
 /** 1–32 of a-z, 0-9 and `-`, starting with a letter or digit: safe in a Vault path, a URL and a shell. */
 const LABEL_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
-export const LABEL_MAX_LENGTH = 32;
+const LABEL_MAX_LENGTH = 32;
 
 /** Why `label` cannot name a machine account, in a sentence; `null` when it can. */
 export function labelProblem(label: string): string | null {

@@ -36,7 +36,7 @@ export interface MlflowClientOptions {
 
 export type CredentialCheck = { ok: true; user: MlflowUser } | { ok: false; status: number };
 
-export function basicAuth(username: string, password: string): string {
+function basicAuth(username: string, password: string): string {
   return 'Basic ' + Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
 }
 
@@ -46,7 +46,7 @@ const pickUser = (body: unknown): MlflowUser => {
 };
 
 /** One admin request: the action it serves names the failure ("MLflow could not <action>"). */
-export interface AdminCall {
+interface AdminCall {
   action: string;
   path: string;
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';

@@ -94,5 +94,3 @@ export function createResources(admin: AdminRequests) {
     },
   };
 }
-
-export type MlflowResources = ReturnType<typeof createResources>;

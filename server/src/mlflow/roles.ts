@@ -26,7 +26,6 @@ const roleSchema = z.looseObject({
 });
 
 export type MlflowRole = z.infer<typeof roleSchema>;
-export type MlflowRolePermission = z.infer<typeof rolePermissionSchema>;
 
 const base = '/api/3.0/mlflow';
 

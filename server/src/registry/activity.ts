@@ -8,36 +8,34 @@ import type { ActivityTable, Schema } from './database.js';
 
 export type ActivityRecord = Selectable<ActivityTable>;
 
-export const ACTIONS = [
-  'register',
-  'claim',
-  'password_change',
-  'vault_repair',
-  'reenable',
-  'delete',
-  'share_grant',
-  'share_change',
-  'share_revoke',
-  'deprovision',
-  'bind',
-  'unbind',
-  'invite',
-  'invite_change',
-  'invite_revoke',
-  'invite_apply',
-  'invite_expire',
-  'machine_create',
-  'machine_rotate',
-  'machine_delete',
-  'machine_disable',
-  'sessions_end',
-  'group_join',
-  'group_leave',
-  'group_grant',
-  'group_change',
-  'group_revoke',
-] as const;
-export type Action = (typeof ACTIONS)[number];
+export type Action =
+  | 'register'
+  | 'claim'
+  | 'password_change'
+  | 'vault_repair'
+  | 'reenable'
+  | 'delete'
+  | 'share_grant'
+  | 'share_change'
+  | 'share_revoke'
+  | 'deprovision'
+  | 'bind'
+  | 'unbind'
+  | 'invite'
+  | 'invite_change'
+  | 'invite_revoke'
+  | 'invite_apply'
+  | 'invite_expire'
+  | 'machine_create'
+  | 'machine_rotate'
+  | 'machine_delete'
+  | 'machine_disable'
+  | 'sessions_end'
+  | 'group_join'
+  | 'group_leave'
+  | 'group_grant'
+  | 'group_change'
+  | 'group_revoke';
 
 /** Who acted: a signed-in identity, or the service itself (null fields). */
 export interface Actor {

@@ -64,7 +64,7 @@ export interface ActivityTable {
 }
 
 /** A named job that one replica at a time may run, until `expires_at`. */
-export interface LeasesTable {
+interface LeasesTable {
   name: string;
   holder: string;
   expires_at: number;
@@ -101,7 +101,7 @@ export interface InvitationsTable {
 }
 
 /** The MLflow role this service made for a shareable group (`groups/patterns.ts`), made when first shared. */
-export interface GroupRolesTable {
+interface GroupRolesTable {
   /** `<kind>:<value>`, e.g. `realm_role:team-vision`. */
   group_id: string;
   role_id: number;
@@ -112,7 +112,7 @@ export interface GroupRolesTable {
 }
 
 /** How the last sign-in's group membership sync of an account ended. */
-export interface GroupSyncTable {
+interface GroupSyncTable {
   username: string;
   /** `ok`, or the error code of the failure (retried at the next sign-in). */
   outcome: string;

@@ -35,5 +35,3 @@ export function createLeases(db: Kysely<Schema>, now: () => number = Date.now) {
     },
   };
 }
-
-export type Leases = ReturnType<typeof createLeases>;

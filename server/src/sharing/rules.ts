@@ -17,7 +17,7 @@ const DENYING = new Set(['DENY']);
 
 /** The rank of a permission; levels this service does not know rank as no access, never as access. */
 const rankOf = (permission: string): number => RANK.get(permission) ?? 0;
-export const canManage = (permission: string): boolean => rankOf(permission) >= rankOf('MANAGE');
+const canManage = (permission: string): boolean => rankOf(permission) >= rankOf('MANAGE');
 
 /** Whether a role grant's resource pattern (an id, `*`, or a glob with `*`) covers the id. */
 export function patternMatches(pattern: string, id: string): boolean {

@@ -21,7 +21,7 @@ const CODINGS = [
   { coding: 'br', suffix: '.br' },
   { coding: 'gzip', suffix: '.gz' },
 ] as const;
-export type ContentCoding = (typeof CODINGS)[number]['coding'];
+type ContentCoding = (typeof CODINGS)[number]['coding'];
 
 const ASSET_CACHE = { immutable: true, maxAge: '365d' } as const;
 const OTHER_CACHE = { maxAge: '1h' } as const;
@@ -33,10 +33,7 @@ const OTHER_CACHE = { maxAge: '1h' } as const;
  * (Brotli first); identity wins when the header rates it above every acceptable coding. A missing header
  * means identity: compression is only used when the client asked for it.
  */
-function negotiateEncoding(
-  header: string | undefined,
-  available: readonly ContentCoding[],
-): ContentCoding | undefined {
+function negotiateEncoding(header: string | undefined, available: readonly ContentCoding[]): ContentCoding | undefined {
   if (!header) return undefined;
   const q = new Map<string, number>();
   for (const part of header.split(',')) {

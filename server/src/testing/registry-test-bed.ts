@@ -7,7 +7,7 @@ import { afterEach, beforeEach, jest } from '@jest/globals';
 import { openRegistry, type Registry } from '../registry/index.js';
 
 /** The instant the tests' clock starts at unless a test file says otherwise. */
-export const TEST_START = Date.parse('2026-11-30T12:00:00Z');
+const TEST_START = Date.parse('2026-11-30T12:00:00Z');
 
 export interface RegistryTestBed {
   /** The instant the clock is rewound to before each test. */

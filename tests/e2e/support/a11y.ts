@@ -17,7 +17,7 @@ async function loadAxe(): Promise<string> {
   return axeSource;
 }
 
-export interface AxeNode {
+interface AxeNode {
   target: string[];
   html: string;
   failureSummary?: string;

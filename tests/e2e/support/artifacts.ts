@@ -13,14 +13,14 @@ import type { Browser, Page } from 'playwright-core';
 import { closePage, formatLog, newPage, pageLog, pageUrl, type PageOptions } from './pages.js';
 
 /** `tests/e2e/artifacts` (git-ignored). */
-export const ARTIFACTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
+const ARTIFACTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
 /**
  * A directory for a test's artefacts: its name as lowercase words joined by `-`; a name longer than 120
  * characters is cut to 111 and ends with a hash of the whole name, so that long names sharing a beginning
  * (a describe and `it.each` rows) never share a directory.
  */
-export function artifactDirFor(testName: string): string {
+function artifactDirFor(testName: string): string {
   const slug =
     testName
       .normalize('NFKD')
@@ -36,7 +36,7 @@ export function artifactDirFor(testName: string): string {
 }
 
 /** The name jest gives the running test (describe + it), or `undefined` outside a test. */
-export function currentTestName(): string | undefined {
+function currentTestName(): string | undefined {
   try {
     return expect.getState().currentTestName ?? undefined;
   } catch {
@@ -48,7 +48,7 @@ export function currentTestName(): string | undefined {
  * Saves `screenshot.png` (full page), `console.log`, `page.html` and `error.txt` for a test into
  * `tests/e2e/artifacts/<test name>/`, replacing an earlier run's. Returns the directory.
  */
-export async function saveArtifacts(page: Page, testName: string, error?: unknown): Promise<string> {
+async function saveArtifacts(page: Page, testName: string, error?: unknown): Promise<string> {
   const dir = artifactDirFor(testName);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });

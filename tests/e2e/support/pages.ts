@@ -4,7 +4,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 
-export type { BrowserContext, Locator, Page } from 'playwright-core';
+export type { Locator, Page } from 'playwright-core';
 
 /** The desktop viewport used unless a test asks for another. */
 export const DESKTOP = { width: 1280, height: 800 } as const;
@@ -74,7 +74,7 @@ export async function newPage(browser: Browser, options: PageOptions = {}): Prom
 }
 
 /** Starts recording a page's log (done by {@link newPage}; exported for pages opened by other means). */
-export function recordLog(page: Page): LogEntry[] {
+function recordLog(page: Page): LogEntry[] {
   const existing = logs.get(page);
   if (existing) return existing;
   const entries: LogEntry[] = [];

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startStack, type Stack, type StackOptions } from '../../support/stack.js';
 
 /** The SPA as built by `pnpm --filter ./client build`. */
-export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../client/dist');
+const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../client/dist');
 
 /**
  * Copies `client/dist` to a fresh temporary directory and returns its path. The BFF reads `index.html` once
@@ -19,7 +19,7 @@ export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.u
  * directory) would leave it pointing at hashed files that are gone; a snapshot keeps one build for the whole
  * file. Fails loudly when there is no build, and warns when a client source is newer than it.
  */
-export async function snapshotClientDist(): Promise<string> {
+async function snapshotClientDist(): Promise<string> {
   const index = path.join(CLIENT_DIST, 'index.html');
   if (!existsSync(index)) {
     throw new Error(`No built SPA at ${CLIENT_DIST}. Build it first: cd /work/main && pnpm --filter ./client build`);

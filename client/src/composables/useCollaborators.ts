@@ -1,24 +1,9 @@
 import { computed, ref } from 'vue';
-import {
-  ApiError,
-  asApiError,
-  type CollaboratorLookup,
-  type EffectivePermission,
-  type Grant,
-  type Permission,
-  type ResourceType,
-  type SharingCapabilities,
-} from '../api';
+import { asApiError, type CollaboratorLookup, type EffectivePermission, type Grant, type Permission } from '../api';
 import { useSharingStore } from '../stores/sharing';
+import { useGrantRows, type ShareTarget } from './useGrantRows';
 
-/** The resource whose access is being managed. */
-export interface ShareTarget {
-  type: ResourceType;
-  id: string;
-  /** What to call it (its name). */
-  name: string;
-  capabilities: SharingCapabilities;
-}
+export type { ShareTarget } from './useGrantRows';
 
 /**
  * One grant someone holds on the resource, or one waiting for an email without an account (`invitation`).
@@ -43,8 +28,6 @@ const VIA_ORDER: Record<AccessRow['via'], number> = { direct: 0, role: 1, invita
  */
 export type CollaboratorMode = 'list' | 'lookup';
 
-const sameTarget = (a: ShareTarget | null, b: ShareTarget | null) => !!a && !!b && a.type === b.type && a.id === b.id;
-
 /** People first, by name, each one's direct grant before those through roles; then the invited emails. */
 function byPerson(a: AccessRow, b: AccessRow): number {
   return (
@@ -64,21 +47,23 @@ function byPerson(a: AccessRow, b: AccessRow): number {
 export function useCollaborators(target: () => ShareTarget | null) {
   const sharing = useSharingStore();
   const mode = ref<CollaboratorMode>('list');
-  const rows = ref<AccessRow[]>([]);
-  const loading = ref(false);
-  const loadError = ref<ApiError | null>(null);
-  let generation = 0;
-
-  function current(): ShareTarget {
-    const t = target();
-    if (!t) throw new ApiError(0, 'unexpected_response', 'Choose what to share first.');
-    return t;
-  }
-
-  /** Applies `update` to the rows if the panel still shows `t` (it may have moved on meanwhile). */
-  function whileOn(t: ShareTarget, update: () => void): void {
-    if (sameTarget(t, target())) update();
-  }
+  const { rows, current, whileOn, shown } = useGrantRows<AccessRow>(target, {
+    listable: (t) => {
+      mode.value = t.capabilities.can_list_collaborators ? 'list' : 'lookup';
+      return mode.value === 'list';
+    },
+    fetch: async (t) =>
+      (await sharing.collaborators(t.type, t.id)).map(({ username, permission, via, role, expires_at }) =>
+        via === 'invitation' ? { username, permission, via, role, expires_at } : { username, permission, via, role },
+      ),
+    failed: (e) => {
+      const error = asApiError(e);
+      if (error.code !== 'not_supported_by_mlflow') return error;
+      mode.value = 'lookup';
+      return null;
+    },
+    order: byPerson,
+  });
 
   /** Whether a row is the person's own to change: a direct grant, or an invitation. */
   const changeable = (r: AccessRow, username: string) => r.username === username && r.via !== 'role';
@@ -98,36 +83,6 @@ export function useCollaborators(target: () => ShareTarget | null) {
 
   function dropDirect(username: string): void {
     rows.value = rows.value.filter((r) => !changeable(r, username));
-  }
-
-  /** Starts over for the current target: lists its collaborators, or prepares the lookup. */
-  async function load(): Promise<void> {
-    const t = target();
-    const mine = ++generation;
-    rows.value = [];
-    loadError.value = null;
-    loading.value = false;
-    if (!t) return;
-    if (!t.capabilities.can_list_collaborators) {
-      mode.value = 'lookup';
-      return;
-    }
-    mode.value = 'list';
-    loading.value = true;
-    try {
-      const list = await sharing.collaborators(t.type, t.id);
-      if (mine === generation)
-        rows.value = list.map(({ username, permission, via, role, expires_at }) =>
-          via === 'invitation' ? { username, permission, via, role, expires_at } : { username, permission, via, role },
-        );
-    } catch (e) {
-      if (mine !== generation) return;
-      const error = asApiError(e);
-      if (error.code === 'not_supported_by_mlflow') mode.value = 'lookup';
-      else loadError.value = error;
-    } finally {
-      if (mine === generation) loading.value = false;
-    }
   }
 
   /**
@@ -176,11 +131,8 @@ export function useCollaborators(target: () => ShareTarget | null) {
 
   return {
     mode: computed(() => mode.value),
-    /** Sorted by person, each person's direct grant before those through roles. */
-    rows: computed(() => [...rows.value].sort(byPerson)),
-    loading: computed(() => loading.value),
-    loadError: computed(() => loadError.value),
-    load,
+    /** `rows` sorted by person, each person's direct grant before those through roles. */
+    ...shown,
     lookup,
     share,
     remove,

@@ -1,8 +1,8 @@
 import { computed, ref } from 'vue';
 import {
-  ApiError,
   asApiError,
   bff,
+  type ApiError,
   type GroupGrant,
   type GroupGrantChange,
   type MyGroups,
@@ -11,9 +11,7 @@ import {
 import { groupError } from '../sharing/groupErrors';
 import { useAccountStore } from '../stores/account';
 import { useSharingStore } from '../stores/sharing';
-import type { ShareTarget } from './useCollaborators';
-
-const sameTarget = (a: ShareTarget | null, b: ShareTarget | null) => !!a && !!b && a.type === b.type && a.id === b.id;
+import { useGrantRows, type ShareTarget } from './useGrantRows';
 
 /** Answers after which the list of resources no longer says what the person may do: reload it. */
 const LIST_OUTDATED = new Set(['forbidden', 'resource_not_found']);
@@ -29,51 +27,27 @@ export function useGroupGrants(target: () => ShareTarget | null) {
   const account = useAccountStore();
   const sharing = useSharingStore();
   const mine = ref<MyGroups | null>(null);
-  const rows = ref<GroupGrant[]>([]);
-  const loading = ref(false);
-  const loadError = ref<ApiError | null>(null);
-  let generation = 0;
-
-  function current(): ShareTarget {
-    const t = target();
-    if (!t) throw new ApiError(0, 'unexpected_response', 'Choose what to share first.');
-    return t;
-  }
-
-  function whileOn(t: ShareTarget, update: () => void): void {
-    if (sameTarget(t, target())) update();
-  }
+  const { rows, current, whileOn, shown } = useGrantRows<GroupGrant>(target, {
+    /** The person's groups, then (when groups can be shared with) the resource's group grants. */
+    fetch: async (t, stale) => {
+      const groups = await bff.myGroups();
+      if (stale()) return null;
+      mine.value = groups;
+      if (!groups.enabled || !groups.supported) return null;
+      return (await bff.groupGrants(t.type, t.id)).groups;
+    },
+    failed: async (e, t) => {
+      const error = await failure(e, t);
+      return error.code === 'not_supported_by_mlflow' ? null : error;
+    },
+    order: (a, b) => a.group.localeCompare(b.group),
+  });
 
   async function failure(e: unknown, t: ShareTarget, group?: string): Promise<ApiError> {
     const error = asApiError(e);
     if (LIST_OUTDATED.has(error.code)) void sharing.load(t.type);
     if (error.code === 'not_supported_by_mlflow') whileOn(t, () => (mine.value = null));
     return groupError(await account.reactToFailure(error), group);
-  }
-
-  /** Starts over: the person's groups, then (when groups can be shared with) the resource's group grants. */
-  async function load(): Promise<void> {
-    const t = target();
-    const mineNow = ++generation;
-    rows.value = [];
-    loadError.value = null;
-    loading.value = false;
-    if (!t) return;
-    loading.value = true;
-    try {
-      const groups = await bff.myGroups();
-      if (mineNow !== generation) return;
-      mine.value = groups;
-      if (!groups.enabled || !groups.supported) return;
-      const list = await bff.groupGrants(t.type, t.id);
-      if (mineNow === generation) rows.value = list.groups;
-    } catch (e) {
-      if (mineNow !== generation) return;
-      const error = await failure(e, t);
-      if (error.code !== 'not_supported_by_mlflow') loadError.value = error;
-    } finally {
-      if (mineNow === generation) loading.value = false;
-    }
   }
 
   /** Gives `group` the permission on the resource, or changes its permission. */
@@ -134,11 +108,8 @@ export function useGroupGrants(target: () => ShareTarget | null) {
     groups: computed(() => mine.value?.groups ?? []),
     /** True when the last sign-in sync of the person's group memberships failed. */
     syncFailed: computed(() => !!mine.value?.sync && mine.value.sync.outcome !== 'ok'),
-    /** Sorted by group id. */
-    rows: computed(() => [...rows.value].sort((a, b) => a.group.localeCompare(b.group))),
-    loading: computed(() => loading.value),
-    loadError: computed(() => loadError.value),
-    load,
+    /** `rows` sorted by group id. */
+    ...shown,
     share,
     remove,
   };

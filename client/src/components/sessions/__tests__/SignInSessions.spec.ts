@@ -34,7 +34,19 @@ async function mountSection(sessions: SignInSession[], routes: Record<string, Ro
   const rows = () => wrapper.findAll('li.sign-in-session');
   const signOutButtons = () => wrapper.findAll('li button');
   const button = (name: string) => wrapper.findAll('button').find((b) => b.text().startsWith(name));
-  return { bff, wrapper, rows, signOutButtons, button };
+  /** The confirmation's button whose text starts with `name`. */
+  const dialogButton = (name: 'Sign out' | 'Cancel') =>
+    wrapper
+      .find('dialog')
+      .findAll('button')
+      .find((b) => b.text().startsWith(name))!;
+  /** Presses the first row's "Sign out", then `answer` in the confirmation. */
+  async function signOutFirst(answer: 'Sign out' | 'Cancel') {
+    await signOutButtons()[0]!.trigger('click');
+    await dialogButton(answer).trigger('click');
+    await flushPromises();
+  }
+  return { bff, wrapper, rows, signOutButtons, button, dialogButton, signOutFirst };
 }
 
 describe('Where you are signed in', () => {
@@ -57,7 +69,7 @@ describe('Where you are signed in', () => {
   });
 
   it('when "Sign out" is confirmed, then that session is ended, leaves the list, and the end is announced', async () => {
-    const { bff, wrapper, rows, signOutButtons } = await mountSection([PHONE, THIS], {
+    const { bff, wrapper, rows, signOutButtons, dialogButton } = await mountSection([PHONE, THIS], {
       'DELETE /api/me/sessions/phone': json(204),
     });
 
@@ -68,10 +80,7 @@ describe('Where you are signed in', () => {
     expect(dialog.text()).toContain('Safari on iOS');
     expect(bff.callsTo('DELETE /api/me/sessions/phone')).toHaveLength(0);
 
-    await dialog
-      .findAll('button')
-      .find((b) => b.text().startsWith('Sign out'))!
-      .trigger('click');
+    await dialogButton('Sign out').trigger('click');
     await flushPromises();
 
     expect(bff.callsTo('DELETE /api/me/sessions/phone')).toHaveLength(1);
@@ -82,43 +91,25 @@ describe('Where you are signed in', () => {
   });
 
   it('when "Sign out" is cancelled, then nothing is sent', async () => {
-    const { bff, wrapper, signOutButtons } = await mountSection([PHONE, THIS]);
-    await signOutButtons()[0]!.trigger('click');
-    await wrapper
-      .find('dialog')
-      .findAll('button')
-      .find((b) => b.text() === 'Cancel')!
-      .trigger('click');
-    await flushPromises();
+    const { bff, signOutFirst } = await mountSection([PHONE, THIS]);
+    await signOutFirst('Cancel');
     expect(bff.calls.filter((c) => c.method === 'DELETE')).toHaveLength(0);
   });
 
   it('when the session had ended already, then it just leaves the list', async () => {
-    const { wrapper, rows, signOutButtons } = await mountSection([PHONE, THIS], {
+    const { wrapper, rows, signOutFirst } = await mountSection([PHONE, THIS], {
       'DELETE /api/me/sessions/phone': apiError(404, 'session_not_found', 'That is not one of your sign-in sessions.'),
     });
-    await signOutButtons()[0]!.trigger('click');
-    await wrapper
-      .find('dialog')
-      .findAll('button')
-      .find((b) => b.text().startsWith('Sign out'))!
-      .trigger('click');
-    await flushPromises();
+    await signOutFirst('Sign out');
     expect(rows()).toHaveLength(1);
     expect(wrapper.find('[role="alert"]').exists()).toBe(false);
   });
 
   it('when ending one fails, then the dialog stays open with the server’s message', async () => {
-    const { wrapper, rows, signOutButtons } = await mountSection([PHONE, THIS], {
+    const { wrapper, rows, signOutFirst } = await mountSection([PHONE, THIS], {
       'DELETE /api/me/sessions/phone': apiError(500, 'internal_error', 'Something went wrong on our side.'),
     });
-    await signOutButtons()[0]!.trigger('click');
-    await wrapper
-      .find('dialog')
-      .findAll('button')
-      .find((b) => b.text().startsWith('Sign out'))!
-      .trigger('click');
-    await flushPromises();
+    await signOutFirst('Sign out');
     expect((wrapper.find('dialog').element as HTMLDialogElement).open).toBe(true);
     expect(wrapper.find('dialog [role="alert"]').text()).toContain('Something went wrong on our side.');
     expect(rows()).toHaveLength(2);

@@ -1,21 +1,16 @@
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
-import { createPinia, setActivePinia, type Pinia } from 'pinia';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { GroupGrant, MyGroups } from '../../../api/types';
 import type { ShareTarget } from '../../../composables/useCollaborators';
 import { useAccountStore } from '../../../stores/account';
 import { apiError, fakeBff, json, meFixture, type Route } from '../../../testing/fakeBff';
+import { freshPiniaPerTest } from '../../../testing/pages';
 import { RBAC, resourceListFixture } from '../../../testing/sharingFixtures';
 import ManageAccessDialog from '../ManageAccessDialog.vue';
 
 vi.mock('../../../api/navigation', () => ({ navigateTo: vi.fn(), currentPath: () => '/signup/sharing' }));
 
-let pinia: Pinia;
-beforeEach(() => {
-  pinia = createPinia();
-  setActivePinia(pinia);
-  document.body.innerHTML = '';
-});
+const pinia = freshPiniaPerTest();
 
 const EXPERIMENT = 'team/exp ü';
 const RESOURCE = `/api/experiment/${encodeURIComponent('7')}`;
@@ -57,7 +52,7 @@ async function mountDialog(groups: MyGroups, routes: Record<string, Route | Resp
   await useAccountStore().load();
   const wrapper = mount(ManageAccessDialog, {
     props: { target, open: true },
-    global: { plugins: [pinia] },
+    global: { plugins: [pinia()] },
     attachTo: document.body,
   });
   await flushPromises();

@@ -1,20 +1,15 @@
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
-import { createPinia, setActivePinia, type Pinia } from 'pinia';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ShareTarget } from '../../../composables/useCollaborators';
 import { useAccountStore } from '../../../stores/account';
 import { apiError, fakeBff, json, meFixture, type Route } from '../../../testing/fakeBff';
+import { freshPiniaPerTest } from '../../../testing/pages';
 import { LEGACY, RBAC } from '../../../testing/sharingFixtures';
 import ManageAccessDialog from '../ManageAccessDialog.vue';
 
 vi.mock('../../../api/navigation', () => ({ navigateTo: vi.fn(), currentPath: () => '/signup/sharing' }));
 
-let pinia: Pinia;
-beforeEach(() => {
-  pinia = createPinia();
-  setActivePinia(pinia);
-  document.body.innerHTML = '';
-});
+const pinia = freshPiniaPerTest();
 
 const PROMPT = 'summary prompt/ü';
 const BASE = `/api/prompt/${encodeURIComponent(PROMPT)}/collaborators`;
@@ -36,7 +31,7 @@ async function mountDialog(routes: Record<string, Route | Response> = {}, capabi
   await useAccountStore().load();
   const wrapper = mount(ManageAccessDialog, {
     props: { target: target(capabilities), open: true },
-    global: { plugins: [pinia] },
+    global: { plugins: [pinia()] },
     attachTo: document.body,
   });
   await flushPromises();

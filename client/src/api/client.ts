@@ -42,7 +42,7 @@ export function asApiError(error: unknown): ApiError {
     : new ApiError(0, 'unexpected_response', 'Something went wrong. Please try again.');
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ApiClientOptions {
   /** The app's base path with a trailing slash, e.g. `/signup/`; request paths are relative to it. */

@@ -24,7 +24,7 @@ export interface PublicConfig {
 
 export type IneligibleCode = 'not_eligible' | 'email_missing' | 'email_not_verified';
 
-export interface SignedInUser {
+interface SignedInUser {
   email: string | null;
   name: string | null;
   eligible: boolean;
@@ -42,7 +42,7 @@ export interface AccountDisabled {
   reason: 'inactive' | 'ineligible';
 }
 
-export interface MlflowAccount {
+interface MlflowAccount {
   id: number;
   /** The name to sign in to MLflow with. It stays when the email at the provider changes: never show the email instead. */
   username: string;
@@ -97,7 +97,7 @@ export interface Reauthentication {
 }
 
 /** The Vault part of `GET /api/me`; the BFF sends `null` where it tells nothing (another sign-in's account). */
-export interface VaultState {
+interface VaultState {
   status: VaultStatus;
 }
 
@@ -141,7 +141,7 @@ export interface Registration {
 }
 
 /** What an activity entry is about. Words for each are in `activity/labels.ts`. */
-export type ActivityAction =
+type ActivityAction =
   | 'register'
   | 'claim'
   | 'password_change'
@@ -248,7 +248,7 @@ export type ApiErrorCode =
   | ClientErrorCode;
 
 /** Codes for failures that never reached a well-formed answer from the BFF. */
-export type ClientErrorCode = 'network_error' | 'timeout' | 'unexpected_response';
+type ClientErrorCode = 'network_error' | 'timeout' | 'unexpected_response';
 
 /** What can be shared: `{type}` in the sharing routes. */
 export type ResourceType = 'experiment' | 'registered_model' | 'prompt';
@@ -320,7 +320,7 @@ export interface CollaboratorLookup {
 }
 
 /** An invitation's grant, waiting for the email to register. */
-export interface PendingGrant {
+interface PendingGrant {
   permission: Permission;
   /** An ISO timestamp. */
   expires_at: string;
@@ -402,10 +402,10 @@ export interface EndedSessions {
 }
 
 /** Where a group comes from at the OpenID provider: the first part of a group id `<kind>:<value>`. */
-export type GroupKind = 'entitlement' | 'realm_role' | 'group';
+type GroupKind = 'entitlement' | 'realm_role' | 'group';
 
 /** One of the person's shareable groups (docs/api.md, "Sharing with groups"). */
-export interface ShareableGroup {
+interface ShareableGroup {
   /** `<kind>:<value>`, e.g. `realm_role:team-vision`. */
   id: string;
   kind: GroupKind;
@@ -417,7 +417,7 @@ export interface ShareableGroup {
 }
 
 /** The last sign-in sync of the person's group memberships. */
-export interface GroupSync {
+interface GroupSync {
   /** `ok`, or the error code the sync ended with (retried at the next sign-in). */
   outcome: 'ok' | (string & {});
   /** ISO timestamps. */

@@ -1,7 +1,6 @@
 import type { PasswordPolicy } from '../api/types';
 
-export type RequirementId =
-  'min_length' | 'max_length' | 'no_control_characters' | 'not_email' | 'confirmation_matches';
+type RequirementId = 'min_length' | 'max_length' | 'no_control_characters' | 'not_email' | 'confirmation_matches';
 
 export interface Requirement {
   id: RequirementId;

@@ -3,7 +3,9 @@ import {
   createWebHistory,
   type RouteLocationNormalized,
   type RouteLocationRaw,
+  type RouteMeta,
   type RouteRecordRaw,
+  type RouteRecordSingleView,
   type Router,
   type RouterHistory,
 } from 'vue-router';
@@ -11,7 +13,7 @@ import { basePath } from '../api';
 import { isSignedIn, useAccountStore, type Phase } from '../stores/account';
 
 /** Who may see a page: people in one {@link Phase}, or anyone. */
-export type Access = 'signed_out' | 'ineligible' | 'unregistered' | 'not_owner' | 'registered' | 'any';
+type Access = 'signed_out' | 'ineligible' | 'unregistered' | 'not_owner' | 'registered' | 'any';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -23,57 +25,41 @@ declare module 'vue-router' {
 }
 
 /** Whether a page with this `access` is for people in `phase`. */
-export function admits(access: Access | readonly Access[], phase: Phase): boolean {
+function admits(access: Access | readonly Access[], phase: Phase): boolean {
   if (access === 'any') return true;
   return typeof access === 'string' ? access === phase : access.some((one) => one === phase);
 }
 
+/**
+ * A page at `path` (`/<name>` unless given): its view is a chunk of its own, loaded when the page is first
+ * shown; `title` and `access` are its {@link RouteMeta}.
+ */
+function page(
+  name: string,
+  component: RouteRecordSingleView['component'],
+  title: string,
+  access: RouteMeta['access'],
+  path = `/${name}`,
+): RouteRecordRaw {
+  return { path, name, component, meta: { title, access } };
+}
+
 export const routes: RouteRecordRaw[] = [
-  {
-    path: '/',
-    name: 'welcome',
-    component: () => import('../views/WelcomeView.vue'),
-    meta: { title: 'Sign in', access: 'signed_out' },
-  },
-  {
-    path: '/not-eligible',
-    name: 'not-eligible',
-    component: () => import('../views/NotEligibleView.vue'),
-    meta: { title: 'Registration not available', access: 'ineligible' },
-  },
-  {
-    path: '/register',
-    name: 'register',
-    component: () => import('../views/RegisterView.vue'),
-    meta: { title: 'Create your account', access: 'unregistered' },
-  },
-  {
-    path: '/account',
-    name: 'account',
-    component: () => import('../views/AccountView.vue'),
-    // Also for people whose email's account is not theirs (yet): the page says so, and offers to claim it.
-    meta: { title: 'Your account', access: ['registered', 'not_owner'] },
-  },
-  {
-    path: '/sharing',
-    name: 'sharing',
-    component: () => import('../views/SharingView.vue'),
-    meta: { title: 'Sharing', access: 'registered' },
-  },
-  {
-    path: '/activity',
-    name: 'activity',
-    component: () => import('../views/ActivityView.vue'),
-    // The BFF lets every signed-in person read their own history: who lost their eligibility (and with it
-    // the account) or tried to claim one sees what happened too.
-    meta: { title: 'Activity', access: ['ineligible', 'unregistered', 'not_owner', 'registered'] },
-  },
-  {
-    path: '/:pathMatch(.*)*',
-    name: 'not-found',
-    component: () => import('../views/NotFoundView.vue'),
-    meta: { title: 'Page not found', access: 'any' },
-  },
+  page('welcome', () => import('../views/WelcomeView.vue'), 'Sign in', 'signed_out', '/'),
+  page('not-eligible', () => import('../views/NotEligibleView.vue'), 'Registration not available', 'ineligible'),
+  page('register', () => import('../views/RegisterView.vue'), 'Create your account', 'unregistered'),
+  // Also for people whose email's account is not theirs (yet): the page says so, and offers to claim it.
+  page('account', () => import('../views/AccountView.vue'), 'Your account', ['registered', 'not_owner']),
+  page('sharing', () => import('../views/SharingView.vue'), 'Sharing', 'registered'),
+  // The BFF lets every signed-in person read their own history: who lost their eligibility (and with it
+  // the account) or tried to claim one sees what happened too.
+  page('activity', () => import('../views/ActivityView.vue'), 'Activity', [
+    'ineligible',
+    'unregistered',
+    'not_owner',
+    'registered',
+  ]),
+  page('not-found', () => import('../views/NotFoundView.vue'), 'Page not found', 'any', '/:pathMatch(.*)*'),
 ];
 
 const APP_NAME = 'MLflow account';

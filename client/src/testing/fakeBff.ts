@@ -2,7 +2,7 @@ import { vi } from 'vitest';
 import type { ActivityEntry, Me, Ownership, OwnershipStatus, PublicConfig } from '../api/types';
 
 /** One request the code under test made. */
-export interface RecordedCall {
+interface RecordedCall {
   method: string;
   url: string;
   headers: Headers;

@@ -8,19 +8,19 @@
  * The steps share one page and run in order; each leaves a screenshot and the console log in
  * tests/e2e/artifacts/<test name>/ when it fails.
  */
-import { mlflowAs } from '../support/mlflow-direct.js';
+import { experimentAccess } from '../support/mlflow-direct.js';
 import { accounts, REQUIRED_REALM_ROLES_FOR_TESTS } from '../support/oidc-provider.js';
 import { useStack, type Stack } from '../support/stack.js';
 import { sleep } from '../support/timing.js';
 import { checkA11y, checkA11yInEveryVariant } from './support/a11y.js';
-import { withArtifacts } from './support/artifacts.js';
+import { stepsOn } from './support/artifacts.js';
 import { describeFocus, eventually, expectTextContaining } from './support/assertions.js';
 import { useBrowser } from './support/chromium.js';
-import { newPage, pageErrors, type Page } from './support/pages.js';
+import { registerWithExperiment } from './support/experiment.js';
+import { appErrors, newPage, type Page } from './support/pages.js';
 import { signInThroughProvider } from './support/sign-in.js';
 import { startE2eStack } from './support/stack.js';
 
-const FRANK = 'frank@example.org';
 const GRACE = 'grace@example.org';
 const FRANK_PASSWORD = 'frank-mlflow-password-1';
 const GRACE_PASSWORD = 'grace-mlflow-password-2';
@@ -38,13 +38,7 @@ const stack = useStack(
 let page: Page;
 let experimentId: string;
 
-const asGrace = (method: string, path: string, body?: unknown) =>
-  mlflowAs(stack().mlflow, GRACE, GRACE_PASSWORD, method, path, body);
-async function graceCan(): Promise<{ read: number; createRun: number }> {
-  const read = (await asGrace('GET', `/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`)).status;
-  const createRun = (await asGrace('POST', '/api/2.0/mlflow/runs/create', { experiment_id: experimentId })).status;
-  return { read, createRun };
-}
+const graceCan = () => experimentAccess(stack().mlflow, GRACE, GRACE_PASSWORD, experimentId);
 
 /** Signs grace in through the API and waits for the sign-in's group sync (it runs after the redirect). */
 async function signInSynced(s: Stack, login: string): Promise<void> {
@@ -61,19 +55,9 @@ async function signInSynced(s: Stack, login: string): Promise<void> {
 beforeAll(async () => {
   stack().oidc.setClaims('frank', roles('team-vision'));
   stack().oidc.setClaims('grace', roles('team-vision'));
-  const frank = await stack().signIn('frank');
-  const grace = await stack().signIn('grace');
-  expect((await frank.register(FRANK_PASSWORD)).status).toBe(201);
-  expect((await grace.register(GRACE_PASSWORD)).status).toBe(201);
-  const created = await mlflowAs(stack().mlflow, FRANK, FRANK_PASSWORD, 'POST', '/api/2.0/mlflow/experiments/create', {
-    name: EXPERIMENT,
-  });
-  expect(created.status).toBe(200);
-  experimentId = String(created.body.experiment_id);
+  experimentId = await registerWithExperiment(stack(), EXPERIMENT, { frank: FRANK_PASSWORD, grace: GRACE_PASSWORD });
   page = await newPage(browser());
 });
-
-const step = (fn: () => Promise<void>) => () => withArtifacts(page, undefined, fn);
 
 const main = () => page.locator('#main');
 const manageButton = () => main().getByRole('button', { name: `Manage access to ${EXPERIMENT}` });
@@ -94,6 +78,9 @@ async function closeDialog(): Promise<void> {
   await dialog().getByRole('button', { name: 'Close' }).click();
   await dialog().waitFor({ state: 'hidden' });
 }
+
+/** Runs one step on the shared page, leaving artefacts behind when it fails. */
+const step = stepsOn(() => page);
 
 describe('when frank shares an experiment with his group team-vision', () => {
   it(
@@ -173,14 +160,8 @@ describe('when frank shares an experiment with his group team-vision', () => {
   it(
     'then the page threw no uncaught errors and broke no Content-Security-Policy rule along the way',
     step(async () => {
-      const expected = (text: string, location = '') => /status of 401/.test(text) && /\/api\/me\b/.test(location);
-      const ours = pageErrors(page).filter(
-        (e) =>
-          e.url.startsWith(stack().origin) &&
-          !(e.location ?? '').startsWith(stack().oidc.issuer) &&
-          !expected(e.text, e.location),
-      );
-      expect(ours).toEqual([]);
+      const expected = (text: string, location: string) => /status of 401/.test(text) && /\/api\/me\b/.test(location);
+      expect(appErrors(page, stack(), expected)).toEqual([]);
     }),
   );
 });

@@ -9,14 +9,15 @@
  * tests/e2e/artifacts/<test name>/ when it fails. Every new state is checked with axe in the light and dark
  * colour schemes, on a desktop and a 375 px phone.
  */
-import { mlflowAs, mlflowUser, signInStatus } from '../support/mlflow-direct.js';
+import { experimentAccess, mlflowUser, signInStatus } from '../support/mlflow-direct.js';
 import { accounts } from '../support/oidc-provider.js';
 import { TEST_VO, useStack } from '../support/stack.js';
 import { checkA11y, checkA11yInEveryVariant } from './support/a11y.js';
-import { withArtifacts } from './support/artifacts.js';
+import { stepsOn } from './support/artifacts.js';
 import { eventually, expectText, expectTextContaining, isFocused } from './support/assertions.js';
 import { useBrowser } from './support/chromium.js';
-import { newPage, pageErrors, type Page } from './support/pages.js';
+import { registerWithExperiment } from './support/experiment.js';
+import { appErrors, newPage, type Page } from './support/pages.js';
 import { signInThroughProvider } from './support/sign-in.js';
 import { startE2eStack } from './support/stack.js';
 
@@ -34,18 +35,9 @@ let experimentId: string;
 let password: string;
 
 beforeAll(async () => {
-  const frank = await stack().signIn('frank');
-  expect((await frank.register(FRANK_PASSWORD)).status).toBe(201);
-  const created = await mlflowAs(stack().mlflow, FRANK, FRANK_PASSWORD, 'POST', '/api/2.0/mlflow/experiments/create', {
-    name: EXPERIMENT,
-  });
-  expect(created.status).toBe(200);
-  experimentId = String(created.body.experiment_id);
+  experimentId = await registerWithExperiment(stack(), EXPERIMENT, { frank: FRANK_PASSWORD });
   page = await newPage(browser());
 });
-
-/** Runs one step on the shared page, leaving artefacts behind when it fails. */
-const step = (fn: () => Promise<void>) => () => withArtifacts(page, undefined, fn);
 
 const main = () => page.locator('#main');
 const section = () => main().getByRole('region', { name: 'Machine accounts' });
@@ -53,13 +45,10 @@ const panel = () => section().getByTestId('one-time-password');
 const vaultCopy = () =>
   stack().papi!.secretFor(accounts.frank.sub, TEST_VO, `/services/mlflow/machine-accounts/${LABEL}`);
 /** What the machine account's MLflow client gets when it reads the experiment, and when it logs a run in it. */
-async function machineCan(): Promise<{ read: number; createRun: number }> {
-  const as = (method: string, path: string, body?: unknown) =>
-    mlflowAs(stack().mlflow, MACHINE, password, method, path, body);
-  const read = (await as('GET', `/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`)).status;
-  const createRun = (await as('POST', '/api/2.0/mlflow/runs/create', { experiment_id: experimentId })).status;
-  return { read, createRun };
-}
+const machineCan = () => experimentAccess(stack().mlflow, MACHINE, password, experimentId);
+
+/** Runs one step on the shared page, leaving artefacts behind when it fails. */
+const step = stepsOn(() => page);
 
 describe('when frank makes a machine account for his pipelines', () => {
   it(
@@ -237,14 +226,8 @@ describe('when frank makes a machine account for his pipelines', () => {
     'then the pages threw no uncaught errors and broke no Content-Security-Policy rule along the way',
     step(async () => {
       // Expected: Chromium logs as a failed load the 401 of GET /api/me before signing in.
-      const expected = (text: string, location = '') => /status of 401/.test(text) && /\/api\/me\b/.test(location);
-      const ours = pageErrors(page).filter(
-        (e) =>
-          e.url.startsWith(stack().origin) &&
-          !(e.location ?? '').startsWith(stack().oidc.issuer) &&
-          !expected(e.text, e.location),
-      );
-      expect(ours).toEqual([]);
+      const expected = (text: string, location: string) => /status of 401/.test(text) && /\/api\/me\b/.test(location);
+      expect(appErrors(page, stack(), expected)).toEqual([]);
     }),
   );
 });

@@ -8,14 +8,15 @@
  * in tests/e2e/artifacts/<test name>/ when it fails. A last test repeats the accessibility checks on a
  * 375 px wide page in the dark colour scheme.
  */
-import { mlflowAs } from '../support/mlflow-direct.js';
+import { experimentAccess } from '../support/mlflow-direct.js';
 import { accounts } from '../support/oidc-provider.js';
 import { useStack } from '../support/stack.js';
 import { checkA11y } from './support/a11y.js';
-import { withArtifacts, withPage } from './support/artifacts.js';
+import { stepsOn, withPage } from './support/artifacts.js';
 import { describeFocus, eventually, expectText, expectTextContaining, isFocused } from './support/assertions.js';
 import { useBrowser } from './support/chromium.js';
-import { MOBILE, newPage, pageErrors, type Locator, type Page } from './support/pages.js';
+import { registerWithExperiment } from './support/experiment.js';
+import { appErrors, MOBILE, newPage, type Locator, type Page } from './support/pages.js';
 import { signInThroughProvider } from './support/sign-in.js';
 import { startE2eStack } from './support/stack.js';
 
@@ -31,31 +32,14 @@ const stack = useStack({ rule: 'realm_roles', vault: false }, startE2eStack);
 let page: Page;
 let experimentId: string;
 
-const asGrace = (method: string, path: string, body?: unknown) =>
-  mlflowAs(stack().mlflow, GRACE, GRACE_PASSWORD, method, path, body);
 /** What grace's MLflow client gets when it reads the experiment, and when it logs a run in it. */
-async function graceCan(): Promise<{ read: number; createRun: number }> {
-  const read = (await asGrace('GET', `/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`)).status;
-  const createRun = (await asGrace('POST', '/api/2.0/mlflow/runs/create', { experiment_id: experimentId })).status;
-  return { read, createRun };
-}
+const graceCan = () => experimentAccess(stack().mlflow, GRACE, GRACE_PASSWORD, experimentId);
 
 beforeAll(async () => {
-  const frank = await stack().signIn('frank');
-  const grace = await stack().signIn('grace');
-  expect((await frank.register(FRANK_PASSWORD)).status).toBe(201);
-  expect((await grace.register(GRACE_PASSWORD)).status).toBe(201);
   // Frank creates the experiment as himself, so MLflow gives him MANAGE on it.
-  const created = await mlflowAs(stack().mlflow, FRANK, FRANK_PASSWORD, 'POST', '/api/2.0/mlflow/experiments/create', {
-    name: EXPERIMENT,
-  });
-  expect(created.status).toBe(200);
-  experimentId = String(created.body.experiment_id);
+  experimentId = await registerWithExperiment(stack(), EXPERIMENT, { frank: FRANK_PASSWORD, grace: GRACE_PASSWORD });
   page = await newPage(browser());
 });
-
-/** Runs one step on the shared page, leaving artefacts behind when it fails. */
-const step = (fn: () => Promise<void>) => () => withArtifacts(page, undefined, fn);
 
 const main = () => page.locator('#main');
 const manageButton = () => main().getByRole('button', { name: `Manage access to ${EXPERIMENT}` });
@@ -66,6 +50,9 @@ const graceRow = () =>
     .filter({ has: page.getByLabel(`Permission for ${GRACE}`) });
 const expectAttribute = (locator: Locator, name: string, value: string | null) =>
   eventually(async () => expect(await locator.getAttribute(name)).toBe(value));
+
+/** Runs one step on the shared page, leaving artefacts behind when it fails. */
+const step = stepsOn(() => page);
 
 describe('when frank shares an experiment with grace on the Sharing page', () => {
   it(
@@ -259,16 +246,10 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
     step(async () => {
       // Expected: Chromium logs as failed loads the 401 of GET /api/me before signing in, and the 404 of
       // sharing with nobody@localhost.
-      const expected = (text: string, location = '') =>
+      const expected = (text: string, location: string) =>
         (/status of 401/.test(text) && /\/api\/me\b/.test(location)) ||
         (/status of 404/.test(text) && location.includes('/api/experiment/'));
-      const ours = pageErrors(page).filter(
-        (e) =>
-          e.url.startsWith(stack().origin) &&
-          !(e.location ?? '').startsWith(stack().oidc.issuer) &&
-          !expected(e.text, e.location),
-      );
-      expect(ours).toEqual([]);
+      expect(appErrors(page, stack(), expected)).toEqual([]);
     }),
   );
 });

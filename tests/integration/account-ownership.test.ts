@@ -103,6 +103,21 @@ function keysDeep(value: unknown): string[] {
   return [];
 }
 
+/**
+ * What /api/me shows someone who may not have the account: why (`status`), a message that mentions
+ * `mentioned`, and neither the account nor its Vault status.
+ */
+function expectRefusedOwnership(body: any, status: string, username: string | null, mentioned: string): void {
+  expect(body.ownership).toEqual({
+    status,
+    username,
+    email_changed: false,
+    message: expect.stringContaining(mentioned),
+  });
+  expect(body.account).toBeNull();
+  expect(body.vault).toBeNull();
+}
+
 const collaborator = (type: string, id: string, user: string) =>
   `/api/${type}/${encodeURIComponent(id)}/collaborators/${encodeURIComponent(user)}`;
 
@@ -146,6 +161,18 @@ describe.each(['sqlite', 'postgres'] as const)('with the registry in %s', (backe
   const papi = () => stack().papi!;
   const vaultOf = (sub: string) => papi().secretFor(sub, TEST_VO, SECRET_PATH);
   const bindingsOf = async (sub: string) => (await registry.rows('accounts')).filter((r) => r.subject === sub);
+  /**
+   * Claims with `password` and expects the refusal (`status`, `code`) to leave nothing behind: the account
+   * stays claimable, with no binding for `sub` and no Vault copy.
+   */
+  async function expectClaimRefused(session: ApiSession, sub: string, password: string, status: number, code: string) {
+    const res = await session.call('POST', '/api/me/claim', { password });
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe(code);
+    expect((await session.me()).body.ownership.status).toBe('claimable');
+    expect(await bindingsOf(sub)).toEqual([]);
+    expect(vaultOf(sub)).toBeUndefined();
+  }
 
   beforeAll(async () => {
     expect(stack().config.database.kind).toBe(backend);
@@ -185,14 +212,7 @@ describe.each(['sqlite', 'postgres'] as const)('with the registry in %s', (backe
       const me = await gracie.me();
       expect(me.status).toBe(200);
       expect(me.body.user.email).toBe('Grace@Example.org');
-      expect(me.body.ownership).toEqual({
-        status: 'owned_by_other_identity',
-        username: null,
-        email_changed: false,
-        message: expect.stringContaining(SUPPORT),
-      });
-      expect(me.body.account).toBeNull();
-      expect(me.body.vault).toBeNull();
+      expectRefusedOwnership(me.body, 'owned_by_other_identity', null, SUPPORT);
       expect(keysDeep(me.body)).not.toContain('id');
       expect(JSON.stringify(me.body)).not.toMatch(/in_sync|is_admin|disabled/);
     });
@@ -285,12 +305,7 @@ describe.each(['sqlite', 'postgres'] as const)('with the registry in %s', (backe
     });
 
     it('then a wrong password answers 403 claim_password_incorrect and binds nothing', async () => {
-      const res = await heidi.call('POST', '/api/me/claim', { password: HEIDI_WRONG });
-      expect(res.status).toBe(403);
-      expect(res.body.error.code).toBe('claim_password_incorrect');
-      expect((await heidi.me()).body.ownership.status).toBe('claimable');
-      expect(await bindingsOf('heidi-sub')).toEqual([]);
-      expect(vaultOf('heidi-sub')).toBeUndefined();
+      await expectClaimRefused(heidi, 'heidi-sub', HEIDI_WRONG, 403, 'claim_password_incorrect');
       expect(await signInStatus(mlflow, HEIDI, HEIDI_PW)).toBe(200);
     });
 
@@ -316,12 +331,8 @@ describe.each(['sqlite', 'postgres'] as const)('with the registry in %s', (backe
         expect(res.status).toBe(403);
         expect(res.body.error.code).toBe('claim_password_incorrect');
       }
-      const locked = await ivan.call('POST', '/api/me/claim', { password: IVAN_PW });
-      expect(locked.status).toBe(429);
-      expect(locked.body.error.code).toBe('too_many_attempts');
-      expect((await ivan.me()).body.ownership.status).toBe('claimable');
-      expect(await bindingsOf('ivan-sub')).toEqual([]);
-      expect(vaultOf('ivan-sub')).toBeUndefined();
+      // Locked: even the right password is refused.
+      await expectClaimRefused(ivan, 'ivan-sub', IVAN_PW, 429, 'too_many_attempts');
 
       offsetMs += 16 * MINUTE;
       const later = await ivan.call('POST', '/api/me/claim', { password: IVAN_PW });
@@ -350,14 +361,7 @@ describe.each(['sqlite', 'postgres'] as const)('with the registry in %s', (backe
       stack().oidc.setClaims('dave', { email_verified: true });
       const dave = await stack().signIn('dave');
       const me = await dave.me();
-      expect(me.body.ownership).toEqual({
-        status: 'protected',
-        username: DAVE,
-        email_changed: false,
-        message: expect.stringContaining(DAVE),
-      });
-      expect(me.body.account).toBeNull();
-      expect(me.body.vault).toBeNull();
+      expectRefusedOwnership(me.body, 'protected', DAVE, DAVE);
       for (const res of [
         await dave.call('POST', '/api/me/claim', { password: DAVE_PW }),
         await dave.register('dave-new-password-14'),
@@ -509,48 +513,28 @@ describe.each(['sqlite', 'postgres'] as const)('with the registry in %s', (backe
       ]);
 
       // Heidi manages grace's experiment now: she sees every change to it, and her own attempts, refused ones included.
-      const account = `account:${HEIDI}`;
+      /** What heidi did to her own account, which names no subject and no permission. */
+      const onHerAccount = (action: string, outcome = 'ok') => ({
+        action,
+        target: `account:${HEIDI}`,
+        subject: null,
+        permission: null,
+        outcome,
+        you: true,
+      });
       expect((await activity(heidi)).entries.map(gist)).toEqual([
         { action: 'share_grant', target: exp, subject: HEIDI, permission: 'MANAGE', outcome: 'ok', you: false },
         { action: 'share_revoke', target: exp, subject: FRANK, permission: null, outcome: 'ok', you: false },
         { action: 'share_change', target: exp, subject: FRANK, permission: 'EDIT', outcome: 'ok', you: false },
         { action: 'share_grant', target: exp, subject: FRANK, permission: 'READ', outcome: 'ok', you: false },
         // Registering under her new email, while she owns her old account: refused, and on her own account.
-        {
-          action: 'register',
-          target: account,
-          subject: null,
-          permission: null,
-          outcome: 'already_registered',
-          you: true,
-        },
-        { action: 'password_change', target: account, subject: null, permission: null, outcome: 'ok', you: true },
+        onHerAccount('register', 'already_registered'),
+        onHerAccount('password_change'),
         // Claiming again what is hers already.
-        {
-          action: 'claim',
-          target: account,
-          subject: null,
-          permission: null,
-          outcome: 'already_registered',
-          you: true,
-        },
-        { action: 'claim', target: account, subject: null, permission: null, outcome: 'ok', you: true },
-        {
-          action: 'claim',
-          target: account,
-          subject: null,
-          permission: null,
-          outcome: 'claim_password_incorrect',
-          you: true,
-        },
-        {
-          action: 'register',
-          target: account,
-          subject: null,
-          permission: null,
-          outcome: 'already_registered',
-          you: true,
-        },
+        onHerAccount('claim', 'already_registered'),
+        onHerAccount('claim'),
+        onHerAccount('claim', 'claim_password_incorrect'),
+        onHerAccount('register', 'already_registered'),
       ]);
 
       // Gracie sees her own refused attempts, and nothing else of grace's.

@@ -26,6 +26,13 @@ const roles = (...extra: string[]) => ({
 const groupPath = (experimentId: string, group = GROUP) =>
   `/api/experiment/${encodeURIComponent(experimentId)}/groups/${encodeURIComponent(group)}`;
 
+/** Frank creates the experiment `name` in MLflow with his own credentials, so he holds MANAGE on it. Returns its id. */
+async function frankCreatesExperiment(stack: Stack, name: string): Promise<string> {
+  const { email, password } = people.frank;
+  const exp = await mlflowAs(stack.mlflow, email, password, 'POST', '/api/2.0/mlflow/experiments/create', { name });
+  return exp.body.experiment_id;
+}
+
 /** Signs in and waits for the sign-in's group sync (it runs after the redirect) to be recorded. */
 async function signInSynced(stack: Stack, login: string): Promise<ApiSession> {
   const start = Date.now();
@@ -304,17 +311,8 @@ describe('group sharing and deprovisioning on MLflow 3.18', () => {
     expect((await frank.register(people.frank.password)).status).toBe(201);
     const ivanSession = await stack().signIn('ivan');
     expect((await ivanSession.register(ivan.password)).status).toBe(201);
-    const exp = await mlflowAs(
-      stack().mlflow,
-      people.frank.email,
-      people.frank.password,
-      'POST',
-      '/api/2.0/mlflow/experiments/create',
-      {
-        name: 'vision exp (deprovisioning)',
-      },
-    );
-    expect((await frank.call('PUT', groupPath(exp.body.experiment_id), { permission: 'READ' })).status).toBe(201);
+    const experimentId = await frankCreatesExperiment(stack(), 'vision exp (deprovisioning)');
+    expect((await frank.call('PUT', groupPath(experimentId), { permission: 'READ' })).status).toBe(201);
     await signInSynced(stack(), 'ivan');
     expect(await groupRolesOf(ivan.email)).toEqual([ROLE]);
 
@@ -329,7 +327,7 @@ describe('group sharing and deprovisioning on MLflow 3.18', () => {
       ivan.email,
       ivan.password,
       'GET',
-      `/api/2.0/mlflow/experiments/get?experiment_id=${exp.body.experiment_id}`,
+      `/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`,
     );
     expect(read.status).toBe(401);
     const entries = (await gone.call('GET', '/api/me/activity')).body.entries as Array<Record<string, unknown>>;
@@ -348,18 +346,11 @@ describe('group sharing on MLflow 2.21.2', () => {
     stack().oidc.setClaims('frank', roles('team-vision'));
     const frank = await stack().signIn('frank');
     expect((await frank.register(people.frank.password)).status).toBe(201);
-    const exp = await mlflowAs(
-      stack().mlflow,
-      people.frank.email,
-      people.frank.password,
-      'POST',
-      '/api/2.0/mlflow/experiments/create',
-      { name: 'legacy exp' },
-    );
-    const put = await frank.call('PUT', groupPath(exp.body.experiment_id), { permission: 'READ' });
+    const experimentId = await frankCreatesExperiment(stack(), 'legacy exp');
+    const put = await frank.call('PUT', groupPath(experimentId), { permission: 'READ' });
     expect(put.status).toBe(501);
     expect(put.body.error.code).toBe('not_supported_by_mlflow');
-    expect((await frank.call('GET', `/api/experiment/${exp.body.experiment_id}/groups`)).status).toBe(501);
+    expect((await frank.call('GET', `/api/experiment/${experimentId}/groups`)).status).toBe(501);
     expect((await frank.call('GET', '/api/me/groups')).body).toMatchObject({ enabled: true, supported: false });
   });
 });

@@ -53,6 +53,22 @@ export async function mlflowAs(
   return { status: res.status, body: json };
 }
 
+/**
+ * What `username`'s MLflow client gets (the HTTP status) when it reads experiment `experimentId`, and when it
+ * logs a run in it: 200 where its permission allows, 403 where not.
+ */
+export async function experimentAccess(
+  mlflow: MlflowServer,
+  username: string,
+  password: string,
+  experimentId: string,
+): Promise<{ read: number; createRun: number }> {
+  const as = (method: string, path: string, body?: unknown) => mlflowAs(mlflow, username, password, method, path, body);
+  const read = (await as('GET', `/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`)).status;
+  const createRun = (await as('POST', '/api/2.0/mlflow/runs/create', { experiment_id: experimentId })).status;
+  return { read, createRun };
+}
+
 /** The direct grant `username` holds on experiment `id`, as MLflow's admin sees it (3.13+ RBAC API). */
 export async function directExperimentPermission(
   mlflow: MlflowServer,

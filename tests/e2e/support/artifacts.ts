@@ -1,7 +1,8 @@
 /**
  * What a failing browser test leaves behind: a screenshot, the page's console log, its HTML and the error,
  * under `tests/e2e/artifacts/<test name>/` (git-ignored). {@link withPage} gives a test a fresh page;
- * {@link withArtifacts} wraps a step on a page that lives across several `it` blocks (a journey).
+ * {@link withArtifacts} wraps a step on a page that lives across several `it` blocks (a journey), and
+ * {@link stepsOn} makes such steps.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -105,6 +106,15 @@ export async function withArtifacts<T>(
     }
     throw new Error(JSON.stringify(err) + note, { cause: err });
   }
+}
+
+/**
+ * The steps of a journey on one shared page: with `const step = stepsOn(() => page)`, each
+ * `it('then …', step(async () => { … }))` runs through {@link withArtifacts}, leaving artefacts behind when it
+ * fails. `page` is a getter because the page is usually opened in `beforeAll`, after the steps are declared.
+ */
+export function stepsOn(page: () => Page): (fn: () => Promise<void>) => () => Promise<void> {
+  return (fn) => () => withArtifacts(page(), undefined, fn);
 }
 
 /**

@@ -73,7 +73,7 @@ export async function newPage(browser: Browser, options: PageOptions = {}): Prom
   return page;
 }
 
-/** Starts recording a page's log (done by {@link newPage}; exported for pages opened by other means). */
+/** Starts recording a page's log (done by {@link newPage} for every page it opens). */
 function recordLog(page: Page): LogEntry[] {
   const existing = logs.get(page);
   if (existing) return existing;
@@ -140,6 +140,24 @@ export function pageErrors(page: Page): LogEntry[] {
   return pageLog(page).filter(
     (e) =>
       e.kind === 'pageerror' || e.kind === 'crash' || e.kind === 'csp' || (e.kind === 'console' && e.type === 'error'),
+  );
+}
+
+/**
+ * {@link pageErrors} that are the app's own: logged while the page was on the app (`stack.origin`), not by
+ * the OpenID provider's pages (from `stack.oidc.issuer`; they are not ours), and not `expected` (given the
+ * entry's text and location, e.g. a refusal Chromium logs as a failed load).
+ */
+export function appErrors(
+  page: Page,
+  stack: { origin: string; oidc: { issuer: string } },
+  expected: (text: string, location: string) => boolean = () => false,
+): LogEntry[] {
+  return pageErrors(page).filter(
+    (e) =>
+      e.url.startsWith(stack.origin) &&
+      !(e.location ?? '').startsWith(stack.oidc.issuer) &&
+      !expected(e.text, e.location ?? ''),
   );
 }
 

@@ -17,7 +17,7 @@ results=.cache/test-results
 rm -rf "$results" && mkdir -p "$results"
 status=0
 run() { echo; echo "=== $1"; shift; "$@" || status=1; }
-run "lint (ESLint, zero warnings)" pnpm lint
+run "lint (ESLint, zero warnings; knip: no unused files, dependencies or exports)" pnpm lint
 run "format (Prettier)" pnpm format:check
 run "server unit tests" pnpm --filter ./server test --json --outputFile="$PWD/$results/server-unit.json"
 # (pnpm would take --reporter for itself: run vitest directly in the client package.)

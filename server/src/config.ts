@@ -105,6 +105,7 @@ const rawSchema = z.object({
   SUPPORT_CONTACT: optionalText,
   MACHINE_ACCOUNTS_PER_USER: optionalText,
   INVITATION_TTL_DAYS: optionalText,
+  INVITATIONS_PER_USER: optionalText,
   SHAREABLE_GROUPS: optionalText,
 });
 
@@ -181,6 +182,8 @@ export interface Config {
   machineAccountsPerUser: number;
   /** How long an invitation (a grant for an email not registered yet) waits before it expires. */
   invitationTtlDays: number;
+  /** How many live invitations one person may have out at once; 0 turns invitations off. */
+  invitationsPerUser: number;
   /**
    * Which of a person's claims are groups they may share with (`<kind>:<glob>`, see `groups/patterns.ts`);
    * empty turns group sharing off.
@@ -360,6 +363,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     errors,
   );
   const invitationTtlDays = parseIntInRange('INVITATION_TTL_DAYS', raw.INVITATION_TTL_DAYS, 30, 1, 365, errors);
+  const invitationsPerUser = parseIntInRange('INVITATIONS_PER_USER', raw.INVITATIONS_PER_USER, 50, 0, 10_000, errors);
   const maintenanceIntervalSeconds = parseIntInRange(
     'MAINTENANCE_INTERVAL_SECONDS',
     raw.MAINTENANCE_INTERVAL_SECONDS,
@@ -437,6 +441,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     supportContact: raw.SUPPORT_CONTACT,
     machineAccountsPerUser,
     invitationTtlDays,
+    invitationsPerUser,
     shareableGroups: groupPatterns.patterns.map((p) => `${p.kind}:${p.glob}`),
   };
   return { ok: true, config: deepFreeze(config), warnings };

@@ -184,6 +184,13 @@ export const machineAccountLimit = (limit: number) =>
     `You have as many machine accounts as this service allows (${limit}). Delete one you no longer need first.`,
   );
 
+export const invitationLimit = (limit: number) =>
+  new AppError(
+    409,
+    'invitation_limit',
+    `You have as many invitations waiting as this service allows (${limit}). Revoke one that is no longer needed, or wait until the person registers.`,
+  );
+
 // 413, 415: the body's envelope.
 const payloadTooLarge = () => new AppError(413, 'payload_too_large', 'The request body is too large (16 KB at most).');
 const unsupportedEncoding = () => new AppError(415, 'unsupported_encoding', 'The request body must be UTF-8 JSON.');

@@ -42,6 +42,7 @@ function createServices(config: Config, deps: ServiceDeps) {
     lock: deps.resourceLock,
     audit: sharingAudit,
     ttlDays: config.invitationTtlDays,
+    limit: config.invitationsPerUser,
     now: deps.registry.now,
     logger: deps.logger,
   });

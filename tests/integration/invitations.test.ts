@@ -268,4 +268,39 @@ describe.each([MLFLOW_CURRENT, MLFLOW_LEGACY])('invitations on MLflow %s', (vers
     // It waits (until it expires) for a sign-in that proves the address.
     expect(await invitationRows()).toEqual([`experiment:${experimentId}:${DAVE}`]);
   });
+
+  it('when frank has INVITATIONS_PER_USER invitations waiting, then a new one is 409 invitation_limit with nothing stored, changing one still works, and a revoke makes room', async () => {
+    const waiting = (await registry.rows('invitations')).filter(
+      (r) => r.invited_by === FRANK && Number(r.expires_at) > bffNow(),
+    ).length;
+    await stack().restartBff({ INVITATIONS_PER_USER: String(waiting + 1) });
+    await stack().bff.maintenance.stop();
+    frank = await stack().signIn('frank');
+    const first = 'first-invited@example.org';
+    const second = 'second-invited@example.org';
+    expect((await frank.call('PUT', onExperiment(first), { permission: 'READ' })).status).toBe(202);
+    const before = await invitationRows();
+
+    const refused = await frank.call('PUT', onExperiment(second), { permission: 'READ' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('invitation_limit');
+    expect(refused.body.error.message).toContain(`(${waiting + 1})`);
+    expect(await invitationRows()).toEqual(before);
+    expect((await frank.call('GET', onExperiment(second))).status).toBe(404);
+
+    expect((await frank.call('PUT', onExperiment(first), { permission: 'EDIT' })).status).toBe(202);
+    expect((await frank.call('DELETE', onExperiment(first))).status).toBe(204);
+    expect((await frank.call('PUT', onExperiment(second), { permission: 'READ' })).status).toBe(202);
+  });
+
+  it('when the operator turns invitations off (INVITATIONS_PER_USER=0), then an email without an account is 404 user_not_registered and nothing is stored', async () => {
+    await stack().restartBff({ INVITATIONS_PER_USER: '0' });
+    await stack().bff.maintenance.stop();
+    frank = await stack().signIn('frank');
+    const before = await invitationRows();
+    const res = await frank.call('PUT', onExperiment('not-invited@example.org'), { permission: 'READ' });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('user_not_registered');
+    expect(await invitationRows()).toEqual(before);
+  });
 });

@@ -241,6 +241,7 @@ export type ApiErrorCode =
   | 'machine_account_not_found'
   | 'machine_account_exists'
   | 'machine_account_limit'
+  | 'invitation_limit'
   | 'session_not_found'
   | 'not_a_group_member'
   | 'group_grant_not_found'

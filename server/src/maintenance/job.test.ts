@@ -76,6 +76,7 @@ function invitationsOf(registry: Registry) {
     lock: { run: (_key, fn) => fn() },
     audit: createAudit(registry.activity, logger),
     ttlDays: 30,
+    limit: 50,
     now: clock,
     logger,
   });

@@ -37,6 +37,17 @@ export function createInvitationRegistry(db: Kysely<Schema>, now: () => number =
         .execute();
     },
 
+    /** How many live invitations `invitedBy` (an MLflow username) has out, on every resource. */
+    async countBy(invitedBy: string): Promise<number> {
+      const row = await db
+        .selectFrom('invitations')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('invited_by', '=', invitedBy)
+        .where('expires_at', '>', now())
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
     /** The live invitations of one email (lower-cased), oldest first. */
     async forEmail(emailKey: string): Promise<InvitationRecord[]> {
       return live().where('email_key', '=', emailKey).orderBy('id').execute();

@@ -125,6 +125,13 @@ function migrations(kind: Kind): Record<string, Migration> {
           .execute();
       },
     },
+
+    // INVITATIONS_PER_USER counts a person's live invitations at every new one.
+    '2026-11-30-04-invitations-by-inviter': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createIndex('invitations_inviter').on('invitations').column('invited_by').execute();
+      },
+    },
   };
 }
 

@@ -39,7 +39,7 @@ describe('migrations', () => {
   });
 
   it('when migrated, then schemaVersion names the latest migration', async () => {
-    expect(await schemaVersion(registry.database)).toBe('2026-11-30-03-groups');
+    expect(await schemaVersion(registry.database)).toBe('2026-11-30-04-invitations-by-inviter');
   });
 
   it('when the database is reachable, then check() says ok', async () => {

@@ -113,7 +113,7 @@ const grace = actor(GRACE);
 const frank = actor(FRANK);
 
 /** Grace manages the experiment and the model; Frank has an account and nothing on them. */
-function setup(generation: 'rbac' | 'legacy') {
+function setup(generation: 'rbac' | 'legacy', limit = 50) {
   const mlflow = fakePermissions(generation, {
     [GRACE]: [directGrant('experiment', EXP, 'MANAGE'), directGrant('registered_model', MODEL, 'MANAGE')],
     [FRANK]: [],
@@ -133,6 +133,7 @@ function setup(generation: 'rbac' | 'legacy') {
     lock,
     audit,
     ttlDays: 30,
+    limit,
     now: clock,
     logger,
   });
@@ -205,6 +206,37 @@ describe.each(['rbac', 'legacy'] as const)('sharing with an email that has no ac
       ['invite', 'READ'],
       ['invite_change', 'EDIT'],
     ]);
+  });
+
+  it('when the manager has INVITATIONS_PER_USER invitations out, then a new one is 409 invitation_limit and nothing is stored, while changing one, or one freed by a revoke or by expiry, still works', async () => {
+    env = setup(generation, 2);
+    const other = 'other@example.org';
+    const third = 'third@example.org';
+    await env.sharing.setCollaborator(grace, 'experiment', EXP, IVAN, 'READ');
+    await env.sharing.setCollaborator(grace, 'registered_model', MODEL, IVAN, 'READ');
+    expect(await codeOf(env.sharing.setCollaborator(grace, 'experiment', EXP, other, 'READ'))).toEqual({
+      status: 409,
+      code: 'invitation_limit',
+    });
+    expect((await invitationRows()).map((r) => [r.resource_id, r.email_key])).toEqual([
+      [EXP, IVAN],
+      [MODEL, IVAN],
+    ]);
+    expect(await env.sharing.setCollaborator(grace, 'experiment', EXP, IVAN, 'EDIT')).toMatchObject({ created: false });
+
+    await env.sharing.removeCollaborator(grace, 'registered_model', MODEL, IVAN);
+    expect(await env.sharing.setCollaborator(grace, 'experiment', EXP, other, 'READ')).toMatchObject({ created: true });
+    bed.time += 31 * DAY;
+    expect(await env.sharing.setCollaborator(grace, 'experiment', EXP, third, 'READ')).toMatchObject({ created: true });
+  });
+
+  it('when INVITATIONS_PER_USER is 0, then an email without an account is 404 user_not_registered, as before invitations', async () => {
+    env = setup(generation, 0);
+    expect(await codeOf(env.sharing.setCollaborator(grace, 'experiment', EXP, IVAN, 'READ'))).toEqual({
+      status: 404,
+      code: 'user_not_registered',
+    });
+    expect(await invitationRows()).toEqual([]);
   });
 
   it('when someone who does not manage the resource shares with an email, then 403 forbidden, before any look-up of the email', async () => {

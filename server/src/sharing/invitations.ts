@@ -13,7 +13,7 @@
  *   longer manages it, or an administrator set an explicit level for the person) is dropped and recorded
  *   with why.
  */
-import { permissionNotSupported } from '../errors.js';
+import { invitationLimit, permissionNotSupported } from '../errors.js';
 import { describeForLog } from '../http.js';
 import {
   PERMISSIONS,
@@ -97,6 +97,11 @@ export interface InvitationDeps {
   audit: Pick<Audit, 'write'>;
   /** `INVITATION_TTL_DAYS`. */
   ttlDays: number;
+  /**
+   * `INVITATIONS_PER_USER`: live invitations one person may have out at once, so that no one can fill the
+   * registry with pending grants; 0 turns invitations off (an unknown email is then `user_not_registered`).
+   */
+  limit: number;
   /** The registry's clock. */
   now: () => number;
   logger: Logger;
@@ -203,6 +208,7 @@ export function createInvitations(deps: InvitationDeps) {
   return {
     /** Whether sharing with this unknown username may leave an invitation: email-shaped, and no account has it. */
     async invitable(username: string): Promise<boolean> {
+      if (deps.limit === 0) return false;
       return isEmailShaped(username.trim()) && !(await deps.accounts.byUsername(username));
     },
 
@@ -219,7 +225,10 @@ export function createInvitations(deps: InvitationDeps) {
 
     /**
      * Invites `email` (or changes its invitation: new permission, inviter and expiry). The caller has
-     * authorised the inviter and holds the resource's lock.
+     * authorised the inviter and holds the resource's lock. A new invitation beyond the inviter's
+     * `INVITATIONS_PER_USER` is refused (409 `invitation_limit`); changing one that exists never is. The
+     * lock is the resource's, so two new invitations to two resources at the same moment can both pass the
+     * count: the limit bounds the registry's growth, it is not an exact quota.
      */
     async put(
       invitedBy: string,
@@ -230,6 +239,7 @@ export function createInvitations(deps: InvitationDeps) {
     ): Promise<{ invitation: Invitation; created: boolean }> {
       const key = keyOf(type, id, email);
       const before = await invitations.find(key);
+      if (!before && (await invitations.countBy(invitedBy)) >= deps.limit) throw invitationLimit(deps.limit);
       const row = await invitations.put(key, {
         permission,
         invitedBy,

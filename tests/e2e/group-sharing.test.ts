@@ -24,7 +24,8 @@ import { startE2eStack } from './support/stack.js';
 const GRACE = 'grace@example.org';
 const FRANK_PASSWORD = 'frank-mlflow-password-1';
 const GRACE_PASSWORD = 'grace-mlflow-password-2';
-const GROUP = 'realm_role:team-vision';
+/** The group as the pages name it: its id is `realm_role:team-vision`. */
+const GROUP = 'team-vision (realm role)';
 const EXPERIMENT = 'vision exp';
 const roles = (...extra: string[]) => ({
   realm_access: { roles: [REQUIRED_REALM_ROLES_FOR_TESTS, 'offline_access', ...extra] },

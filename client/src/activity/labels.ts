@@ -4,6 +4,8 @@
  */
 import type { ActivityEntry } from '../api';
 import { PERMISSION_TEXT, TYPE_TEXT } from '../sharing/labels';
+import { groupLabel } from '../format/groups';
+import { own } from '../format/own';
 
 /** Who did it: "You", "This service" (deprovisioning, operator commands), or the other person's email. */
 export function actorLabel(actor: ActivityEntry['actor']): string {
@@ -32,9 +34,9 @@ const SESSIONS_ENDED: Readonly<Record<string, string>> = {
 export function targetLabel(target: ActivityEntry['target']): string {
   if (target.type === 'account') return `the account ${target.name ?? target.id}`;
   if (target.type === 'machine_account') return `the machine account ${target.id}`;
-  if (target.type === 'group') return `the group ${target.id}`;
+  if (target.type === 'group') return `the group ${groupLabel(target.id)}`;
   // A newer BFF may name a type this page does not know: say it as it is.
-  const type = (TYPE_TEXT as Partial<Record<string, { singular: string }>>)[target.type]?.singular ?? target.type;
+  const type = own(TYPE_TEXT, target.type)?.singular ?? target.type;
   if (target.name !== null) return `${type} “${target.name}”`;
   // Experiments are known by a number; models and prompts by their name, which is their id.
   return target.type === 'experiment' ? `${type} with ID ${target.id}` : `${type} “${target.id}”`;
@@ -71,7 +73,7 @@ export function describeActivity(entry: ActivityEntry, ownUsername: string | nul
     case 'delete':
       return `Deleted ${target}`;
     case 'deprovision': {
-      const reason = entry.detail ? DEPROVISION_REASONS[entry.detail] : undefined;
+      const reason = entry.detail ? own(DEPROVISION_REASONS, entry.detail) : undefined;
       return reason ? `Disabled the account (${reason})` : 'Disabled the account';
     }
     case 'bind':
@@ -79,7 +81,7 @@ export function describeActivity(entry: ActivityEntry, ownUsername: string | nul
     case 'unbind':
       return `An operator unbound ${target} from your sign-in`;
     case 'sessions_end':
-      return SESSIONS_ENDED[entry.detail ?? ''] ?? 'Signed out sign-in sessions';
+      return own(SESSIONS_ENDED, entry.detail ?? '') ?? 'Signed out sign-in sessions';
     case 'machine_create':
       return `Made ${target}`;
     case 'machine_rotate':
@@ -87,7 +89,7 @@ export function describeActivity(entry: ActivityEntry, ownUsername: string | nul
     case 'machine_delete':
       return `Deleted ${target}`;
     case 'machine_disable': {
-      const reason = entry.detail ? DEPROVISION_REASONS[entry.detail] : undefined;
+      const reason = entry.detail ? own(DEPROVISION_REASONS, entry.detail) : undefined;
       return reason ? `Disabled ${target} with your account (${reason})` : `Disabled ${target} with your account`;
     }
     case 'share_grant':
@@ -122,14 +124,14 @@ export function describeActivity(entry: ActivityEntry, ownUsername: string | nul
         : `Removed ${subject} from ${target} at sign-in (no longer in the group)`;
     case 'group_grant':
       return permission
-        ? `Gave the group ${entry.subject ?? ''} ${permission} access to ${target}`
-        : `Gave the group ${entry.subject ?? ''} access to ${target}`;
+        ? `Gave the group ${groupLabel(entry.subject ?? '')} ${permission} access to ${target}`
+        : `Gave the group ${groupLabel(entry.subject ?? '')} access to ${target}`;
     case 'group_change':
       return permission
-        ? `Changed the group ${entry.subject ?? ''}’s access to ${target} to ${permission}`
-        : `Changed the group ${entry.subject ?? ''}’s access to ${target}`;
+        ? `Changed the group ${groupLabel(entry.subject ?? '')}’s access to ${target} to ${permission}`
+        : `Changed the group ${groupLabel(entry.subject ?? '')}’s access to ${target}`;
     case 'group_revoke':
-      return `Removed the group ${entry.subject ?? ''}’s access to ${target}`;
+      return `Removed the group ${groupLabel(entry.subject ?? '')}’s access to ${target}`;
     default:
       return `“${entry.action}” on ${target}`;
   }

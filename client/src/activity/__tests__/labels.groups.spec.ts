@@ -7,7 +7,9 @@ describe('describeActivity: groups', () => {
 
   it('when the person joined a group role at sign-in, then it says so about them', () => {
     const entry = activityEntryFixture({ action: 'group_join', target: group, subject: 'ada@example.org' });
-    expect(describeActivity(entry, 'ada@example.org')).toBe('Added you to the group realm_role:team-vision at sign-in');
+    expect(describeActivity(entry, 'ada@example.org')).toBe(
+      'Added you to the group team-vision (realm role) at sign-in',
+    );
   });
 
   it('when they left with their account disabled, then the reason is named', () => {
@@ -18,7 +20,7 @@ describe('describeActivity: groups', () => {
       detail: 'deprovision',
     });
     expect(describeActivity(entry, 'ada@example.org')).toBe(
-      'Removed you from the group realm_role:team-vision with the account',
+      'Removed you from the group team-vision (realm role) with the account',
     );
   });
 
@@ -29,6 +31,6 @@ describe('describeActivity: groups', () => {
       subject: 'realm_role:team-vision',
       permission: 'READ',
     });
-    expect(describeActivity(entry)).toMatch(/^Gave the group realm_role:team-vision .* access to .*“vision”$/);
+    expect(describeActivity(entry)).toMatch(/^Gave the group team-vision \(realm role\) .* access to .*“vision”$/);
   });
 });

@@ -14,9 +14,10 @@ const pinia = freshPiniaPerTest();
 
 const EXPERIMENT = 'team/exp ü';
 const RESOURCE = `/api/experiment/${encodeURIComponent('7')}`;
-const GROUP = 'realm_role:team-vision';
+const GROUP_ID = 'realm_role:team-vision';
+const GROUP = 'team-vision (realm role)';
 const OTHER = 'group:/data science';
-const GROUP_PATH = `${RESOURCE}/groups/${encodeURIComponent(GROUP)}`;
+const GROUP_PATH = `${RESOURCE}/groups/${encodeURIComponent(GROUP_ID)}`;
 const target: ShareTarget = { type: 'experiment', id: '7', name: EXPERIMENT, capabilities: RBAC };
 
 function myGroups(overrides: Partial<MyGroups> = {}): MyGroups {
@@ -24,7 +25,7 @@ function myGroups(overrides: Partial<MyGroups> = {}): MyGroups {
     enabled: true,
     supported: true,
     groups: [
-      { id: GROUP, kind: 'realm_role', value: 'team-vision', role: null, shared: false },
+      { id: GROUP_ID, kind: 'realm_role', value: 'team-vision', role: null, shared: false },
       { id: OTHER, kind: 'group', value: '/data science', role: null, shared: false },
     ],
     sync: { outcome: 'ok', attempted_at: '2026-11-30T12:00:00Z', synced_at: '2026-11-30T12:00:00Z', groups: [] },
@@ -33,8 +34,8 @@ function myGroups(overrides: Partial<MyGroups> = {}): MyGroups {
 }
 
 const grant = (overrides: Partial<GroupGrant> = {}): GroupGrant => ({
-  group: GROUP,
-  role: `oidc-group:${GROUP}`,
+  group: GROUP_ID,
+  role: `oidc-group:${GROUP_ID}`,
   permission: 'READ',
   members: 2,
   ...overrides,
@@ -95,13 +96,14 @@ describe('ManageAccessDialog, the Groups part', () => {
       'Members who have not signed in since the group was first shared join at their next sign-in.',
     );
     const rows = part.findAll('.person').map(text);
-    expect(rows[0]).toContain(OTHER);
+    expect(rows[0]).toContain('/data science (group)');
     expect(rows[0]).toContain('1 member so far');
     expect(rows[1]).toContain(GROUP);
     expect(rows[1]).toContain('2 members so far');
     const groupSelect = part.find('select');
     expect(part.find(`label[for="${groupSelect.attributes('id')}"]`).text()).toBe('Your group');
-    expect(groupSelect.findAll('option').map((o) => o.text())).toEqual([GROUP, OTHER]);
+    expect(groupSelect.findAll('option').map((o) => o.text())).toEqual([GROUP, '/data science (group)']);
+    expect(groupSelect.findAll('option').map((o) => o.attributes('value'))).toEqual([GROUP_ID, OTHER]);
     expect(part.find('[data-testid="group-sync-failed"]').exists()).toBe(false);
   });
 
@@ -121,7 +123,7 @@ describe('ManageAccessDialog, the Groups part', () => {
     const { bff, wrapper } = await mountDialog(myGroups(), {
       [`PUT ${GROUP_PATH}`]: () => {
         bff.on(`GET ${RESOURCE}/groups`, json(200, { groups: [grant({ members: 3 })] }));
-        return json(201, { group: GROUP, permission: 'READ' });
+        return json(201, { group: GROUP_ID, permission: 'READ' });
       },
     });
 
@@ -140,7 +142,7 @@ describe('ManageAccessDialog, the Groups part', () => {
   it('when changing a group’s permission in its row, then it is saved and announced', async () => {
     const { bff, wrapper } = await mountDialog(myGroups(), {
       [`GET ${RESOURCE}/groups`]: json(200, { groups: [grant()] }),
-      [`PUT ${GROUP_PATH}`]: json(200, { group: GROUP, permission: 'EDIT' }),
+      [`PUT ${GROUP_PATH}`]: json(200, { group: GROUP_ID, permission: 'EDIT' }),
     });
 
     const row = groupsPart(wrapper).find('.person');
@@ -177,8 +179,8 @@ describe('ManageAccessDialog, the Groups part', () => {
   });
 
   it.each([
-    [403, 'not_a_group_member', 'You are not a member of the group realm_role:team-vision at your sign-in provider'],
-    [409, 'group_role_conflict', 'MLflow already has a role with the name of the group realm_role:team-vision'],
+    [403, 'not_a_group_member', 'You are not a member of the group team-vision (realm role) at your sign-in provider'],
+    [409, 'group_role_conflict', 'MLflow already has a role with the name of the group team-vision (realm role)'],
   ])('when granting is refused with %i %s, then the error says why in words', async (status, code, words) => {
     const { wrapper } = await mountDialog(myGroups(), {
       [`PUT ${GROUP_PATH}`]: apiError(status, code, `server words for ${code}`),

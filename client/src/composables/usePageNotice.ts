@@ -1,4 +1,5 @@
 import { onMounted, ref } from 'vue';
+import { own } from '../format/own';
 
 /**
  * A one-time message handed to the next page through `router.push({ state: { notice } })`, e.g. "your
@@ -10,7 +11,7 @@ export function usePageNotice(messages: Readonly<Record<string, string>>) {
     const state: unknown = window.history.state;
     if (typeof state !== 'object' || state === null || !('notice' in state)) return;
     const { notice: key, ...rest } = state;
-    notice.value = typeof key === 'string' ? (messages[key] ?? null) : null;
+    notice.value = typeof key === 'string' ? (own(messages, key) ?? null) : null;
     window.history.replaceState(rest, '');
   });
   return notice;

@@ -2,10 +2,9 @@
  * The words the activity page uses for an entry of `GET /api/me/activity`: who did it, and what happened in
  * a sentence. Pure functions, so that the page and its tests say the same thing.
  */
-import type { ActivityEntry } from '../api';
+import { own, type ActivityEntry } from '../api';
 import { PERMISSION_TEXT, TYPE_TEXT } from '../sharing/labels';
 import { groupLabel } from '../format/groups';
-import { own } from '../format/own';
 
 /** Who did it: "You", "This service" (deprovisioning, operator commands), or the other person's email. */
 export function actorLabel(actor: ActivityEntry['actor']): string {

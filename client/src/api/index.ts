@@ -26,6 +26,7 @@ import type {
 
 export { ApiError, asApiError } from './client';
 export { serverNow } from './clock';
+export { own } from './own';
 export type * from './types';
 
 /** The app's base path, e.g. `/signup/`; every BFF route and every app route lives below it. */

@@ -1,5 +1,5 @@
 import { onMounted, ref } from 'vue';
-import { own } from '../format/own';
+import { own } from '../api';
 
 /**
  * A one-time message handed to the next page through `router.push({ state: { notice } })`, e.g. "your

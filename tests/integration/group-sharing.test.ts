@@ -6,11 +6,14 @@
  *
  * The group is the realm role `team-vision`, given with `setClaims`: Frank and Grace hold it, Heidi does not.
  */
+import { useForAll } from '../support/lifecycle.js';
+import { startMlflow } from '../support/mlflow.js';
+import { startMlflowCallCounter, type MlflowCallCounter } from '../support/mlflow-call-counter.js';
 import { MLFLOW_CURRENT, MLFLOW_LEGACY } from '../support/mlflow-venv.js';
 import { mlflowAs } from '../support/mlflow-direct.js';
 import { REQUIRED_REALM_ROLES_FOR_TESTS } from '../support/oidc-provider.js';
 import { sleep } from '../support/timing.js';
-import { useStack, type ApiSession, type Stack } from '../support/stack.js';
+import { startStack, useStack, type ApiSession, type Stack } from '../support/stack.js';
 
 const GROUP = 'realm_role:team-vision';
 const ROLE = 'oidc-group:realm_role:team-vision';
@@ -336,6 +339,72 @@ describe('group sharing and deprovisioning on MLflow 3.18', () => {
         expect.objectContaining({ action: 'group_leave', detail: 'deprovision', outcome: 'ok' }),
       ]),
     );
+  });
+});
+
+describe('a group sync that MLflow fails at sign-in, on MLflow 3.18', () => {
+  // A proxy between the BFF and MLflow that can fail the role assignment, as an MLflow briefly down would.
+  const services = useForAll(
+    'MLflow, a proxy that can fail calls, and the stack',
+    async () => {
+      const mlflow = await startMlflow();
+      let proxy: MlflowCallCounter | undefined;
+      try {
+        proxy = await startMlflowCallCounter(mlflow.url);
+        const stack = await startStack({
+          mlflow,
+          vault: false,
+          rule: 'realm_roles',
+          env: { ...env, MLFLOW_HOSTNAME: proxy.url },
+        });
+        return { mlflow, proxy, stack };
+      } catch (err) {
+        await proxy?.close();
+        await mlflow.destroy();
+        throw err;
+      }
+    },
+    async ({ mlflow, proxy, stack }) => {
+      await stack.stop();
+      await proxy.close();
+      await mlflow.destroy();
+    },
+  );
+  const graceReads = async (experimentId: string) =>
+    (
+      await mlflowAs(
+        services().stack.mlflow,
+        people.grace.email,
+        people.grace.password,
+        'GET',
+        `/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`,
+      )
+    ).status;
+
+  it('when the role assignment fails, then the sign-in still works and says the sync failed, the log records it, and the next sign-in joins the group', async () => {
+    const { stack, proxy } = services();
+    stack.oidc.setClaims('frank', roles('team-vision'));
+    stack.oidc.setClaims('grace', roles('team-vision'));
+    const frank = await stack.signIn('frank');
+    expect((await frank.register(people.frank.password)).status).toBe(201);
+    expect((await (await stack.signIn('grace')).register(people.grace.password)).status).toBe(201);
+    const experimentId = await frankCreatesExperiment(stack, 'vision exp (failed sync)');
+    expect((await frank.call('PUT', groupPath(experimentId), { permission: 'READ' })).status).toBe(201);
+
+    proxy.failNext((call) => call.path === '/api/3.0/mlflow/roles/assign');
+    const failed = await signInSynced(stack, 'grace');
+    expect((await failed.me()).status).toBe(200);
+    const sync = (await failed.call('GET', '/api/me/groups')).body.sync;
+    expect(sync.outcome).toBe('mlflow_unavailable');
+    expect(await graceReads(experimentId)).toBe(403);
+    const entries = (await failed.call('GET', '/api/me/activity')).body.entries as Array<Record<string, unknown>>;
+    expect(entries).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: 'group_join', outcome: 'mlflow_unavailable' })]),
+    );
+
+    const retried = await signInSynced(stack, 'grace');
+    expect((await retried.call('GET', '/api/me/groups')).body.sync).toMatchObject({ outcome: 'ok', groups: [GROUP] });
+    expect(await graceReads(experimentId)).toBe(200);
   });
 });
 

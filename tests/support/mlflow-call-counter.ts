@@ -1,7 +1,9 @@
 /**
  * A counting reverse proxy in front of a real MLflow: the BFF is pointed at it (MLFLOW_HOSTNAME), and a
  * test or the benchmark reads how many requests each action sent. Every MLflow call with Basic
- * credentials costs MLflow a password-hash check (~140 ms of CPU), so the count is the cost.
+ * credentials costs MLflow a password-hash check (~140 ms of CPU), so the count is the cost. A test can
+ * also have the next matching calls fail here, as an MLflow that is briefly down would, without MLflow
+ * seeing them.
  */
 import http from 'node:http';
 import { listen } from './ports.js';
@@ -19,6 +21,11 @@ export interface MlflowCallCounter {
   readonly calls: readonly ProxiedCall[];
   /** How many calls since the last reset (optionally only those matching). */
   count(filter?: (call: ProxiedCall) => boolean): number;
+  /**
+   * The next `times` calls matching `filter` are answered here with `status` (MLflow's JSON error shape)
+   * and never reach MLflow; they are still counted.
+   */
+  failNext(filter: (call: ProxiedCall) => boolean, options?: { times?: number; status?: number }): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -27,9 +34,19 @@ export interface MlflowCallCounter {
 export async function startMlflowCallCounter(target: string): Promise<MlflowCallCounter> {
   const upstream = new URL(target);
   let calls: ProxiedCall[] = [];
+  const failures: Array<{ filter: (call: ProxiedCall) => boolean; left: number; status: number }> = [];
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
-    calls.push({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]! });
+    const call = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]! };
+    calls.push(call);
+    const failure = failures.find((f) => f.left > 0 && f.filter(call));
+    if (failure) {
+      failure.left -= 1;
+      req.resume();
+      res.writeHead(failure.status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'failed on purpose by the test' }));
+      return;
+    }
     const forward = http.request(
       {
         host: upstream.hostname,
@@ -57,8 +74,12 @@ export async function startMlflowCallCounter(target: string): Promise<MlflowCall
       return calls;
     },
     count: (filter) => (filter ? calls.filter(filter).length : calls.length),
+    failNext(filter, { times = 1, status = 503 } = {}) {
+      failures.push({ filter, left: times, status });
+    },
     reset() {
       calls = [];
+      failures.length = 0;
     },
     async close() {
       agent.destroy();

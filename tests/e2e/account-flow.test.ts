@@ -10,10 +10,10 @@
 import { accounts } from '../support/oidc-provider.js';
 import { mlflowUser, signInStatus } from '../support/mlflow-direct.js';
 import { TEST_VO, useStack } from '../support/stack.js';
-import { withArtifacts, withPage } from './support/artifacts.js';
+import { stepsOn, withPage } from './support/artifacts.js';
 import { eventually, expectText, expectTextContaining, isFocused } from './support/assertions.js';
 import { useBrowser } from './support/chromium.js';
-import { newPage, pageErrors, type Locator, type Page } from './support/pages.js';
+import { appErrors, newPage, signedOutProbe, type Locator, type Page } from './support/pages.js';
 import { signInThroughProvider } from './support/sign-in.js';
 import { startE2eStack } from './support/stack.js';
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 
 /** Runs one step on the shared page, leaving artefacts behind when it fails. */
-const step = (fn: () => Promise<void>) => () => withArtifacts(page, undefined, fn);
+const step = stepsOn(() => page);
 
 const main = () => page.locator('#main');
 const requirement = (id: string) => main().locator(`[data-requirement="${id}"]`);
@@ -271,15 +271,8 @@ describe('when alice creates, uses, changes and deletes her MLflow account in th
   it(
     'then the page threw no uncaught errors and broke no Content-Security-Policy rule along the way',
     step(async () => {
-      // Expected console errors: Chromium logs the 401 of GET /api/me while signed out as a failed load.
-      const unexpected = pageErrors(page).filter(
-        (e) => !(e.kind === 'console' && /status of 401/.test(e.text) && /\/api\/me/.test(e.location ?? '')),
-      );
-      // The provider's pages are not ours: ignore what they log (e.g. its missing favicon).
-      const ours = unexpected.filter(
-        (e) => e.url.startsWith(stack().origin) && !(e.location ?? '').startsWith(stack().oidc.issuer),
-      );
-      expect(ours).toEqual([]);
+      // Expected: Chromium logs the 401 of GET /api/me while signed out as a failed load.
+      expect(appErrors(page, stack(), signedOutProbe)).toEqual([]);
     }),
   );
 });

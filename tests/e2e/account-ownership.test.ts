@@ -25,7 +25,7 @@ import { checkA11yInEveryVariant } from './support/a11y.js';
 import { withArtifacts } from './support/artifacts.js';
 import { eventually, expectText, expectTextContaining, isFocused } from './support/assertions.js';
 import { useBrowser } from './support/chromium.js';
-import { closePage, newPage, pageErrors, type Page } from './support/pages.js';
+import { appErrors, closePage, newPage, signedOutProbe, type Page } from './support/pages.js';
 import { signInThroughProvider } from './support/sign-in.js';
 import { startE2eStack } from './support/stack.js';
 
@@ -423,17 +423,8 @@ describe('when all is done', () => {
   it('then no page threw an uncaught error or broke a Content-Security-Policy rule', () => {
     // Expected: Chromium logs the 401 of GET /api/me before signing in, and the 403 of the refused claim,
     // as failed loads.
-    const expected = (text: string, location = '') =>
-      (/status of 401/.test(text) && /\/api\/me\b/.test(location)) ||
-      (/status of 403/.test(text) && location.includes('/api/me/claim'));
-    const ours = opened.flatMap((page) =>
-      pageErrors(page).filter(
-        (e) =>
-          e.url.startsWith(stack().origin) &&
-          !(e.location ?? '').startsWith(stack().oidc.issuer) &&
-          !expected(e.text, e.location),
-      ),
-    );
-    expect(ours).toEqual([]);
+    const expected = (text: string, location: string) =>
+      signedOutProbe(text, location) || (/status of 403/.test(text) && location.includes('/api/me/claim'));
+    expect(opened.flatMap((page) => appErrors(page, stack(), expected))).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ import { checkA11yInEveryVariant } from './support/a11y.js';
 import { withArtifacts } from './support/artifacts.js';
 import { eventually, expectText, expectTextContaining, isFocused } from './support/assertions.js';
 import { useBrowser } from './support/chromium.js';
-import { newPage, pageErrors, type Page } from './support/pages.js';
+import { appErrors, newPage, signedOutProbe, type Page } from './support/pages.js';
 import { signInThroughProvider } from './support/sign-in.js';
 import { startE2eStack } from './support/stack.js';
 
@@ -180,13 +180,7 @@ describe('when ivan registers', () => {
   it('then neither page threw an uncaught error or broke a Content-Security-Policy rule', () => {
     for (const page of [frank, ivan]) {
       // Expected: Chromium logs the 401 of GET /api/me before signing in as a failed load.
-      const ours = pageErrors(page).filter(
-        (e) =>
-          e.url.startsWith(stack().origin) &&
-          !(e.location ?? '').startsWith(stack().oidc.issuer) &&
-          !(/status of 401/.test(e.text) && /\/api\/me\b/.test(e.location ?? '')),
-      );
-      expect(ours).toEqual([]);
+      expect(appErrors(page, stack(), signedOutProbe)).toEqual([]);
     }
   });
 });

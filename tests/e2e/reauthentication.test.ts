@@ -15,10 +15,10 @@ import { mlflowUser, signInStatus } from '../support/mlflow-direct.js';
 import { accounts } from '../support/oidc-provider.js';
 import { TEST_VO, useStack } from '../support/stack.js';
 import { checkA11y } from './support/a11y.js';
-import { withArtifacts, withPage } from './support/artifacts.js';
+import { stepsOn, withArtifacts, withPage } from './support/artifacts.js';
 import { eventually, expectText, expectTextContaining, isFocused } from './support/assertions.js';
 import { useBrowser } from './support/chromium.js';
-import { AXE_VARIANTS, newPage, pageErrors, type Locator, type Page } from './support/pages.js';
+import { appErrors, AXE_VARIANTS, newPage, signedOutProbe, type Locator, type Page } from './support/pages.js';
 import { signInThroughProvider } from './support/sign-in.js';
 import { startE2eStack } from './support/stack.js';
 
@@ -93,7 +93,7 @@ describe('when alice, signed in long ago as far as the BFF knows, changes her pa
   beforeAll(async () => {
     page = await newPage(browser());
   });
-  const step = (fn: () => Promise<void>) => () => withArtifacts(page, undefined, fn);
+  const step = stepsOn(() => page);
 
   it(
     'then the account page asks her to sign in again before she can type a new password',
@@ -160,14 +160,7 @@ describe('when alice, signed in long ago as far as the BFF knows, changes her pa
     'then the page threw no uncaught errors and broke no Content-Security-Policy rule',
     step(async () => {
       // Expected: Chromium logs the 401 of GET /api/me on the start page, before signing in, as a failed load.
-      const signedOutProbe = (e: { kind: string; text: string; location?: string }) =>
-        e.kind === 'console' && /status of 401/.test(e.text) && /\/api\/me/.test(e.location ?? '');
-      // The provider's pages are not ours: ignore what they log (e.g. its missing favicon).
-      const ours = pageErrors(page).filter(
-        (e) =>
-          !signedOutProbe(e) && e.url.startsWith(stack().origin) && !(e.location ?? '').startsWith(stack().oidc.issuer),
-      );
-      expect(ours).toEqual([]);
+      expect(appErrors(page, stack(), signedOutProbe)).toEqual([]);
     }),
   );
 });
@@ -177,7 +170,7 @@ describe('when frank, signed in long ago as far as the BFF knows, deletes his ac
   beforeAll(async () => {
     page = await newPage(browser());
   });
-  const step = (fn: () => Promise<void>) => () => withArtifacts(page, undefined, fn);
+  const step = stepsOn(() => page);
 
   it(
     'then the delete dialog asks him to sign in again, and deleting stays impossible even with his email typed',

@@ -16,7 +16,7 @@ import { stepsOn, withPage } from './support/artifacts.js';
 import { describeFocus, eventually, expectText, expectTextContaining, isFocused } from './support/assertions.js';
 import { useBrowser } from './support/chromium.js';
 import { registerWithExperiment } from './support/experiment.js';
-import { appErrors, MOBILE, newPage, type Locator, type Page } from './support/pages.js';
+import { appErrors, MOBILE, newPage, signedOutProbe, type Locator, type Page } from './support/pages.js';
 import { signInThroughProvider } from './support/sign-in.js';
 import { startE2eStack } from './support/stack.js';
 
@@ -247,8 +247,7 @@ describe('when frank shares an experiment with grace on the Sharing page', () =>
       // Expected: Chromium logs as failed loads the 401 of GET /api/me before signing in, and the 404 of
       // sharing with nobody@localhost.
       const expected = (text: string, location: string) =>
-        (/status of 401/.test(text) && /\/api\/me\b/.test(location)) ||
-        (/status of 404/.test(text) && location.includes('/api/experiment/'));
+        signedOutProbe(text, location) || (/status of 404/.test(text) && location.includes('/api/experiment/'));
       expect(appErrors(page, stack(), expected)).toEqual([]);
     }),
   );

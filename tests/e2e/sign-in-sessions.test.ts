@@ -13,7 +13,7 @@ import { checkA11yInEveryVariant } from './support/a11y.js';
 import { withArtifacts } from './support/artifacts.js';
 import { eventually, expectText, isFocused } from './support/assertions.js';
 import { useBrowser } from './support/chromium.js';
-import { newPage, pageErrors, type Page } from './support/pages.js';
+import { appErrors, newPage, signedOutProbe, type Page } from './support/pages.js';
 import { signInThroughProvider } from './support/sign-in.js';
 import { startE2eStack } from './support/stack.js';
 
@@ -174,14 +174,6 @@ describe('when Frank is signed in from two browsers', () => {
 describe('when all is done', () => {
   it('then no page threw an uncaught error or broke a Content-Security-Policy rule', () => {
     // Expected: the 401s of the browsers signed out from elsewhere, as failed loads.
-    const ours = opened.flatMap((page) =>
-      pageErrors(page).filter(
-        (e) =>
-          e.url.startsWith(stack().origin) &&
-          !(e.location ?? '').startsWith(stack().oidc.issuer) &&
-          !(/status of 401/.test(e.text) && /\/api\/me\b/.test(e.location ?? '')),
-      ),
-    );
-    expect(ours).toEqual([]);
+    expect(opened.flatMap((page) => appErrors(page, stack(), signedOutProbe))).toEqual([]);
   });
 });

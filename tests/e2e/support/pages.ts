@@ -161,6 +161,13 @@ export function appErrors(
   );
 }
 
+/**
+ * The failed load Chromium logs when the SPA asks `GET /api/me` while signed out (401): how the page learns
+ * nobody is signed in, expected on any page before signing in or after being signed out from elsewhere.
+ */
+export const signedOutProbe = (text: string, location: string): boolean =>
+  /status of 401/.test(text) && /\/api\/me\b/.test(location);
+
 /** Closes the page and its context. */
 export async function closePage(page: Page): Promise<void> {
   await page

@@ -36,6 +36,18 @@ describe('LoadStatus', () => {
     expect(alert.find('button').attributes('aria-busy')).toBe('true');
   });
 
+  it('when the alert is given a title of its own, then it says that instead of "… could not be loaded"', () => {
+    const wrapper = mount(LoadStatus, {
+      props: {
+        state: { loaded: false, loading: false, error: down() },
+        load: async () => {},
+        what: 'who has access',
+        failedTitle: 'The list of people could not be loaded',
+      },
+    });
+    expect(wrapper.find('.alert__title').text()).toBe('The list of people could not be loaded');
+  });
+
   it('when the session has ended, then sign-in is said to follow instead of "Try again"', () => {
     const { wrapper } = mountStatus({ loaded: false, error: new ApiError(401, 'session_expired', 'Sign in again.') });
 

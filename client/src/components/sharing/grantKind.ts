@@ -5,8 +5,11 @@ import type { Permission } from '../../api';
  * and how each of its rows shows the grant and changes it. {@link GrantList} does the rest.
  */
 export interface GrantKind<Row> {
-  /** Said while the list loads, as the title of why it could not be loaded, and to screen readers as its name. */
-  words: { loading: string; failed: string; list: string };
+  /**
+   * What the list is, for "Loading …" (`what`), as the title of why it could not be loaded (`failed`), and to
+   * screen readers as its name (`list`).
+   */
+  words: { what: string; failed: string; list: string };
   /** Tells the rows apart. */
   key: (row: Row) => string;
   /** Whose grant it is, for screen readers (e.g. "group team-vision"): "Permission for …". */

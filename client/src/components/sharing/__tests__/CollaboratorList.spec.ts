@@ -59,7 +59,7 @@ describe('CollaboratorList', () => {
       .find((b) => b.text().startsWith('Remove'))!
       .trigger('click');
     expect(wrapper.emitted('remove')).toEqual([['grace@example.org']]);
-    expect(wrapper.find('[aria-live="polite"]').text()).toBe('Done.');
+    expect(wrapper.find('[role="status"]').text()).toBe('Done.');
     wrapper.vm.focusHeading();
     expect(document.activeElement).toBe(wrapper.find('h3').element);
   });

@@ -3,9 +3,7 @@ import {
   createWebHistory,
   type RouteLocationNormalized,
   type RouteLocationRaw,
-  type RouteMeta,
   type RouteRecordRaw,
-  type RouteRecordSingleView,
   type Router,
   type RouterHistory,
 } from 'vue-router';
@@ -30,36 +28,52 @@ function admits(access: Access | readonly Access[], phase: Phase): boolean {
   return typeof access === 'string' ? access === phase : access.some((one) => one === phase);
 }
 
-/**
- * A page at `path` (`/<name>` unless given): its view is a chunk of its own, loaded when the page is first
- * shown; `title` and `access` are its {@link RouteMeta}.
- */
-function page(
-  name: string,
-  component: RouteRecordSingleView['component'],
-  title: string,
-  access: RouteMeta['access'],
-  path = `/${name}`,
-): RouteRecordRaw {
-  return { path, name, component, meta: { title, access } };
-}
-
 export const routes: RouteRecordRaw[] = [
-  page('welcome', () => import('../views/WelcomeView.vue'), 'Sign in', 'signed_out', '/'),
-  page('not-eligible', () => import('../views/NotEligibleView.vue'), 'Registration not available', 'ineligible'),
-  page('register', () => import('../views/RegisterView.vue'), 'Create your account', 'unregistered'),
-  // Also for people whose email's account is not theirs (yet): the page says so, and offers to claim it.
-  page('account', () => import('../views/AccountView.vue'), 'Your account', ['registered', 'not_owner']),
-  page('sharing', () => import('../views/SharingView.vue'), 'Sharing', 'registered'),
-  // The BFF lets every signed-in person read their own history: who lost their eligibility (and with it
-  // the account) or tried to claim one sees what happened too.
-  page('activity', () => import('../views/ActivityView.vue'), 'Activity', [
-    'ineligible',
-    'unregistered',
-    'not_owner',
-    'registered',
-  ]),
-  page('not-found', () => import('../views/NotFoundView.vue'), 'Page not found', 'any', '/:pathMatch(.*)*'),
+  {
+    path: '/',
+    name: 'welcome',
+    component: () => import('../views/WelcomeView.vue'),
+    meta: { title: 'Sign in', access: 'signed_out' },
+  },
+  {
+    path: '/not-eligible',
+    name: 'not-eligible',
+    component: () => import('../views/NotEligibleView.vue'),
+    meta: { title: 'Registration not available', access: 'ineligible' },
+  },
+  {
+    path: '/register',
+    name: 'register',
+    component: () => import('../views/RegisterView.vue'),
+    meta: { title: 'Create your account', access: 'unregistered' },
+  },
+  {
+    path: '/account',
+    name: 'account',
+    component: () => import('../views/AccountView.vue'),
+    // Also for people whose email's account is not theirs (yet): the page says so, and offers to claim it.
+    meta: { title: 'Your account', access: ['registered', 'not_owner'] },
+  },
+  {
+    path: '/sharing',
+    name: 'sharing',
+    component: () => import('../views/SharingView.vue'),
+    meta: { title: 'Sharing', access: 'registered' },
+  },
+  {
+    path: '/activity',
+    name: 'activity',
+    component: () => import('../views/ActivityView.vue'),
+    // The BFF lets every signed-in person read their own history: who lost their eligibility (and with it
+    // the account) or tried to claim one sees what happened too.
+    meta: { title: 'Activity', access: ['ineligible', 'unregistered', 'not_owner', 'registered'] },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('../views/NotFoundView.vue'),
+    meta: { title: 'Page not found', access: 'any' },
+  },
 ];
 
 const APP_NAME = 'MLflow account';
